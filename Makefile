@@ -1,0 +1,46 @@
+# `make serve` and `make test` set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_TOOLS := raptor2-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup tools build serve validate test coverage import-cog clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Debian tools the tests use (rapper, an independent RDF parser). Needs root or sudo.
+tools:
+	@if ! command -v rapper >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_TOOLS); \
+	  else echo "note: cannot install $(APT_TOOLS) (not root); the rapper tests will be skipped"; fi; \
+	fi
+
+build: setup
+	$(BIN)/territoires-lod build
+
+validate: setup
+	$(BIN)/territoires-lod validate
+
+serve: setup
+	$(BIN)/territoires-lod serve
+
+import-cog: node_modules/.installed $(VENV)/.installed
+	$(BIN)/territoires-lod import-cog
+
+test: setup tools
+	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+clean:
+	rm -rf dist .pytest_cache .coverage

@@ -1,0 +1,134 @@
+"""The DCAT-AP 3.0 / VoID description of the dataset and of each dump.
+
+Besides DCAT-AP's mandatory properties it carries what the data.gouv.fr harvester reads:
+dct:identifier and dct:title on the dataset; dcat:downloadURL, media type, byte size,
+SHA-256 checksum and licence on each distribution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, VOID, XSD
+
+from ._dumps import FORMATS, sorted_union
+from ._namespaces import ETALAB_2, ONTOLOGY, PREFIXES, SPDX, Iris
+
+VERSION = "1.0.0"
+_EU = "http://publications.europa.eu/resource/authority/"
+_IANA = "http://www.iana.org/assignments/media-types/"
+
+
+def describe_dataset(dataset: Dataset, dumps: dict[str, bytes], *, iris: Iris) -> Graph:
+    """Build the catalogue graph: catalogue, dataset (also a void:Dataset), one distribution per dump."""
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True, replace=True)
+    catalogue = URIRef(f"{iris.base}catalogue")
+    ds = iris.dataset
+    publisher = iris.thing("organisation/territoires-lod")
+    licence = ETALAB_2
+
+    def add(s, p, o):
+        g.add((s, p, o))
+
+    def texts(s, p, fr, en):
+        add(s, p, Literal(fr, lang="fr"))
+        add(s, p, Literal(en, lang="en"))
+
+    add(publisher, RDF.type, FOAF.Agent)
+    add(publisher, FOAF.name, Literal("Projet territoires-lod", lang="fr"))
+    add(licence, RDF.type, DCTERMS.LicenseDocument)
+    texts(licence, RDFS.label, "Licence Ouverte / Open Licence version 2.0", "Open Licence version 2.0 (Etalab)")
+
+    add(catalogue, RDF.type, DCAT.Catalog)
+    texts(catalogue, DCTERMS.title, "Catalogue territoires-lod", "territoires-lod catalogue")
+    texts(catalogue, DCTERMS.description,
+          "Catalogue des données liées publiées par le projet territoires-lod.",
+          "Catalogue of the linked data published by the territoires-lod project.")
+    add(catalogue, DCTERMS.publisher, publisher)
+    add(catalogue, DCTERMS.license, licence)
+    add(catalogue, DCAT.dataset, ds)
+
+    for t in (DCAT.Dataset, VOID.Dataset):
+        add(ds, RDF.type, t)
+    add(ds, DCTERMS.identifier, Literal(str(ds)))
+    texts(ds, DCTERMS.title,
+          "Territoires d’industrie : l’annonce du 22 novembre 2018 en données liées",
+          "Territoires d’industrie: the announcement of 22 November 2018 as linked data")
+    texts(ds, DCTERMS.description,
+          "Le programme Territoires d’industrie tel qu’annoncé au Conseil national de l’industrie du "
+          "22 novembre 2018 : 124 territoires, dont les 9 d’Occitanie, les lieux qu’ils nomment (codes "
+          "INSEE, liens Wikidata vérifiés), les opérateurs, le financement, les événements, les thématiques "
+          "et les sources, chaque énoncé étant rattaché à sa source (un graphe nommé par source).",
+          "The Territoires d’industrie programme as announced at the National Industry Council of "
+          "22 November 2018: 124 territories, among them the 9 of Occitanie, the places they name (INSEE "
+          "codes, verified Wikidata links), operators, funding, events, themes and sources, each statement "
+          "tied to its source (one named graph per source).")
+    add(ds, DCTERMS.publisher, publisher)
+    add(ds, DCTERMS.license, licence)
+    add(ds, DCAT.version, Literal(VERSION))
+    add(ds, DCTERMS.conformsTo, ONTOLOGY)
+    add(ONTOLOGY, RDF.type, DCTERMS.Standard)
+    for lang in ("FRA", "ENG"):
+        add(ds, DCTERMS.language, URIRef(f"{_EU}language/{lang}"))
+        add(URIRef(f"{_EU}language/{lang}"), RDF.type, DCTERMS.LinguisticSystem)
+    for theme in ("ECON", "REGI", "GOVE"):
+        node = URIRef(f"{_EU}data-theme/{theme}")
+        add(ds, DCAT.theme, node)
+        add(node, RDF.type, SKOS.Concept)
+    for kw in ("territoires d’industrie", "industrie", "Occitanie", "politique publique", "CGET"):
+        add(ds, DCAT.keyword, Literal(kw, lang="fr"))
+    for place in ("region/76", "pays/france"):
+        add(ds, DCTERMS.spatial, iris.thing(place))
+        add(iris.thing(place), RDF.type, DCTERMS.Location)
+    _add_void(g, ds, dataset, iris)
+
+    for fmt in FORMATS:
+        data = dumps[fmt.filename]
+        dist = iris.distribution(fmt.key)
+        download = iris.download(fmt.filename)
+        add(ds, DCAT.distribution, dist)
+        add(ds, VOID.dataDump, download)
+        add(dist, RDF.type, DCAT.Distribution)
+        texts(dist, DCTERMS.title, fmt.title_fr, fmt.title_en)
+        add(dist, DCAT.accessURL, download)
+        add(dist, DCAT.downloadURL, download)
+        media = URIRef(f"{_IANA}{fmt.media_type}")
+        add(dist, DCAT.mediaType, media)
+        add(media, RDF.type, DCTERMS.MediaType)
+        file_type = URIRef(f"{_EU}file-type/{fmt.eu_file_type}")
+        add(dist, DCTERMS.format, file_type)
+        add(file_type, RDF.type, DCTERMS.MediaTypeOrExtent)
+        add(dist, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger))
+        add(dist, DCTERMS.license, licence)
+        add(dist, DCTERMS.conformsTo, ONTOLOGY)
+        checksum = iris.fragment(dist, "sha256")
+        add(dist, SPDX.checksum, checksum)
+        add(checksum, RDF.type, SPDX.Checksum)
+        add(checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256)
+        add(checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary))
+    return g
+
+
+def _add_void(g: Graph, ds: URIRef, dataset: Dataset, iris: Iris) -> None:
+    union = sorted_union(dataset)
+    g.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
+    g.add((ds, VOID.distinctSubjects, Literal(len(set(union.subjects())), datatype=XSD.integer)))
+    g.add((ds, VOID.properties, Literal(len(set(union.predicates())), datatype=XSD.integer)))
+    g.add((ds, VOID.classes, Literal(len(set(union.objects(None, RDF.type))), datatype=XSD.integer)))
+    g.add((ds, VOID.uriSpace, Literal(f"{iris.base}id/")))
+    for vocab in sorted({"https://w3id.org/territoires-industrie/def#", "http://rdf.insee.fr/def/geo#",
+                         "https://schema.org/", str(SKOS), "http://www.w3.org/ns/oa#", str(DCTERMS)}):
+        g.add((ds, VOID.vocabulary, URIRef(vocab)))
+    for graph in sorted(dataset.graphs(), key=lambda x: str(x.identifier)):
+        if not len(graph):
+            continue
+        name = str(graph.identifier).rsplit("/", 1)[1]
+        subset = URIRef(f"{ds}/graphe/{name}")
+        g.add((ds, VOID.subset, subset))
+        g.add((subset, RDF.type, VOID.Dataset))
+        g.add((subset, DCTERMS.source, iris.source(name)))
+        g.add((subset, URIRef("http://www.w3.org/ns/sparql-service-description#name"), graph.identifier))
+        g.add((subset, VOID.triples, Literal(len(graph), datatype=XSD.integer)))

@@ -1,0 +1,107 @@
+"""Validate the graph before anything is published: SHACL shapes, then check queries.
+
+Check queries follow a naming contract: `queries/checks/*-violation.rq` are SELECTs that must
+return no rows; each row is reported as a violation (with ?focus, ?path, ?message if bound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF
+
+from ._namespaces import SH
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str
+    constraint: str  # the source shape (or check file) and its constraint component
+    message: str
+    severity: str = "Violation"
+
+
+@dataclass
+class Report:
+    violations: list[Violation] = field(default_factory=list)
+    warnings: list[Violation] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def text(self) -> str:
+        if self.conforms and not self.warnings:
+            return "Conforms: no violation.\n"
+        lines = []
+        for v in self.violations + self.warnings:
+            lines.append(f"[{v.severity}] {v.constraint}\n  focus: {v.focus}\n  path: {v.path}\n"
+                         f"  message: {v.message}")
+        lines.append(f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s).")
+        return "\n".join(lines) + "\n"
+
+
+def load_shapes(shapes_dir: Path) -> Graph:
+    shapes = Graph()
+    for path in sorted(shapes_dir.glob("*.ttl")):
+        shapes.parse(path, format="turtle")
+    return shapes
+
+
+def union_graph(dataset: Dataset) -> Graph:
+    """The default graph of the dumps: every statement of every named graph, once."""
+    union = Graph()
+    for prefix, ns in dataset.namespaces():
+        union.bind(prefix, ns, override=True)
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return union
+
+
+def validate_graph(dataset: Dataset | Graph, *, shapes_dir: Path = Path("shapes"),
+                   checks_dir: Path = Path("queries/checks")) -> Report:
+    """SHACL-validate the union graph with the shapes in `shapes_dir`, then run the check queries."""
+    import pyshacl  # imported here: slow to import, and only validation needs it
+
+    data = union_graph(dataset) if isinstance(dataset, Dataset) else dataset
+    shapes = load_shapes(shapes_dir)
+    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                     advanced=True, allow_warnings=True)
+    report = Report()
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        severity = results.value(result, SH.resultSeverity)
+        shape = results.value(result, SH.sourceShape)
+        component = results.value(result, SH.sourceConstraintComponent)
+        messages = sorted(str(m) for m in results.objects(result, SH.resultMessage))
+        v = Violation(
+            focus=str(results.value(result, SH.focusNode)),
+            path=_short(data, results.value(result, SH.resultPath)),
+            constraint=f"{_short(shapes, shape)} ({_short(shapes, component)})",
+            message=" / ".join(messages) or "(no message)",
+            severity=_short(shapes, severity).split(":")[-1],
+        )
+        (report.violations if severity == SH.Violation else report.warnings).append(v)
+    for path in sorted(checks_dir.glob("*-violation.rq")):
+        for row in data.query(path.read_text(encoding="utf-8")):
+            values = row.asdict()
+            report.violations.append(Violation(
+                focus=str(values.get("focus", "")), path=str(values.get("path", "")),
+                constraint=f"check {path.name}",
+                message=str(values.get("message", "the check query returned a row"))))
+    report.violations.sort(key=lambda v: (v.constraint, v.focus, v.path, v.message))
+    report.warnings.sort(key=lambda v: (v.constraint, v.focus, v.path, v.message))
+    return report
+
+
+def _short(graph: Graph, node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(node)
+        except Exception:  # noqa: BLE001 - any IRI that cannot be shortened is shown whole
+            return str(node)
+    return str(node)
