@@ -82,7 +82,7 @@ def build(project: Project = Project(), *, iris: Iris | None = None,
     if not report.conforms:
         raise ValidationFailed(report)
     progress(f"writing dumps to {project.dist}/")
-    extra = {"ontology.ttl": project.ontology.read_bytes(),
+    extra = {"ontology.ttl": _ontology_bytes(project.ontology),
              "shapes.ttl": _concat_shapes(project.shapes)}
 
     def describe(dumps: dict[str, bytes]) -> dict[str, bytes]:
@@ -96,6 +96,15 @@ def build(project: Project = Project(), *, iris: Iris | None = None,
                         progress=progress)
     progress(f"done: {len(files)} files in {project.dist}/")
     return BuildResult(dataset, report, files)
+
+
+def _ontology_bytes(path: Path) -> bytes:
+    from rdflib import Graph
+
+    from ._validate import parse_rdf
+
+    parse_rdf(Graph(), path)  # refuse to publish an ontology that does not parse
+    return path.read_bytes()
 
 
 def _concat_shapes(shapes_dir: Path) -> bytes:

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print("territoires-lod: validation failed; nothing was written.", file=sys.stderr)
         return 1
     except DataError as exc:
-        print(f"territoires-lod: error in the source data; nothing was written.\n{exc}", file=sys.stderr)
+        print(f"territoires-lod: {exc}\nNothing was written.", file=sys.stderr)
         return 2
 
 

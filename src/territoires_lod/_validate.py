@@ -12,6 +12,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
+from ._errors import DataError
 from ._namespaces import SH
 
 
@@ -45,10 +46,23 @@ class Report:
 
 
 def load_shapes(shapes_dir: Path) -> Graph:
+    paths = sorted(shapes_dir.glob("*.ttl"))
+    if not paths:
+        raise DataError("no SHACL shapes (*.ttl) found", path=shapes_dir)
     shapes = Graph()
-    for path in sorted(shapes_dir.glob("*.ttl")):
-        shapes.parse(path, format="turtle")
+    for path in paths:
+        parse_rdf(shapes, path)
     return shapes
+
+
+def parse_rdf(graph: Graph, path: Path, rdf_format: str = "turtle") -> Graph:
+    """Parse a file into `graph`, turning parser errors into a DataError naming the file."""
+    try:
+        return graph.parse(path, format=rdf_format)
+    except FileNotFoundError:
+        raise DataError("file not found", path=path) from None
+    except Exception as exc:  # noqa: BLE001 - rdflib parsers raise many types; all mean bad input
+        raise DataError(f"not valid {rdf_format}: {exc}", path=path) from None
 
 
 def union_graph(dataset: Dataset) -> Graph:

@@ -1,0 +1,83 @@
+import pytest
+
+from territoires_lod._cli import main
+
+from .conftest import copy_project
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_build_prints_counts_and_progress(tmp_path, capsys):
+    project = copy_project(tmp_path)
+    code, out, err = run(capsys, "--root", str(project.root), "build")
+    assert code == 0
+    assert "triples" in out and "named graphs" in out
+    assert "validating" in err and "writing dumps" in err
+
+
+def test_validate_reports_and_exits_non_zero(tmp_path, capsys):
+    project = copy_project(tmp_path)
+    code, out, _ = run(capsys, "--root", str(project.root), "validate")
+    assert (code, out) == (0, "Conforms: no violation.\n")
+    path = project.data / "counts.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("territoires,9,region/76", "territoires,7,region/76"),
+                    encoding="utf-8")
+    code, out, _ = run(capsys, "--root", str(project.root), "validate")
+    assert code == 1
+    assert "focus:" in out and "path:" in out and "message:" in out and "violation(s)" in out
+
+
+def test_build_failure_message(tmp_path, capsys):
+    project = copy_project(tmp_path)
+    path = project.data / "counts.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",124,", ",12x,"), encoding="utf-8")
+    code, _, err = run(capsys, "--root", str(project.root), "build")
+    assert code == 2
+    assert "counts.csv:2: value: not an integer" in err and "Nothing was written." in err
+    assert not project.dist.exists()
+
+
+def test_validation_failure_exit_code(tmp_path, capsys):
+    project = copy_project(tmp_path)
+    path = project.data / "counts.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("territoires,9,region/76", "territoires,7,region/76"),
+                    encoding="utf-8")
+    code, out, err = run(capsys, "--root", str(project.root), "build")
+    assert code == 1 and "validation failed; nothing was written" in err and "violation" in out
+
+
+def test_serve_builds_when_needed(tmp_path, capsys):
+    project = copy_project(tmp_path)
+    code, out, _ = run(capsys, "--root", str(project.root), "serve")
+    assert code == 0 and "territoires-industrie.ttl" in out
+    code, out, err = run(capsys, "--root", str(project.root), "serve")
+    assert code == 0 and "validating" not in err
+
+
+def test_bad_base_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--base", "https://example.org/no-slash", "build"])
+    assert info.value.code == 2
+    assert "--base" in capsys.readouterr().err
+
+
+def test_other_base(tmp_path, capsys):
+    project = copy_project(tmp_path)
+    code, _, _ = run(capsys, "--root", str(project.root), "--base", "https://example.org/ti/", "build", "--quiet")
+    assert code == 0
+    assert "https://example.org/ti/id/commune/11262" in (project.dist / "territoires-industrie.nt").read_text()
+
+
+def test_import_cog_command(tmp_path, capsys):
+    from .test_cog import PACKAGE_DIR, require_package
+
+    require_package()
+    project = copy_project(tmp_path)
+    code, out, _ = run(capsys, "--root", str(project.root), "import-cog", "--package", str(PACKAGE_DIR))
+    assert code == 0 and "cog.yaml" in out
+    code, _, err = run(capsys, "--root", str(project.root), "import-cog", "--package", str(tmp_path / "none"))
+    assert code == 2 and "npm ci" in err
