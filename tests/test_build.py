@@ -13,7 +13,7 @@ def test_build_writes_dist_and_reports_progress(tmp_path):
     result = build(project, progress=steps.append)
     assert result.report.conforms
     assert (project.dist / "territoires-industrie.ttl").exists()
-    assert [s.split("] ", 1)[1].split(" ")[0] for s in steps][:4] == ["reading", "building", "validating", "writing"]
+    assert [s.split(" ")[0] for s in steps][:4] == ["reading", "building", "validating", "writing"]
 
 
 def test_build_takes_under_five_seconds(tmp_path):

@@ -72,4 +72,6 @@ def test_few_dcat_ap_recommended_warnings(catalogue):
     violations = list(results.subjects(SH.resultSeverity, SH.Violation))
     assert not violations, text
     warnings = list(results.subjects(SH.resultSeverity, SH.Warning))
-    assert len(warnings) <= 5, text
+    # What the data cannot give: no contact point and no publisher type is known for the project,
+    # and no source gives a geometry (bbox, centroid) for France or Occitanie.
+    assert len(warnings) <= 6, text

@@ -107,7 +107,7 @@ def test_facts_of_the_announcement(dataset):
         thing("organisation/business-france")}
     assert annonce.value(programme, TI.operatorListOpen) == Literal(True)
     amount = thing("financement/orientation-2018") + "#montant"
-    assert str(annonce.value(URIRef(amount), SCHEMA.minValue)) == "1300000000"
+    assert str(annonce.value(URIRef(amount), SCHEMA.minValue)) == "1300000000.0"
     assert annonce.value(URIRef(amount), SCHEMA.currency) == Literal("EUR")
     review = thing("evenement/cni-2019-03")
     assert annonce.value(review, SCHEMA.startDate).datatype.endswith("gYearMonth")

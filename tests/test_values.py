@@ -26,8 +26,9 @@ def test_luhn(siren, valid):
 
 
 def test_amounts_are_exact_decimals():
-    assert parse_amount("1300000000") == "1300000000"
-    assert parse_amount("1.5") == "1.5"
+    assert parse_amount("1300000000") == "1300000000.0"  # canonical xsd:decimal
+    assert parse_amount("1.50") == "1.5"
+    assert parse_amount("007.0") == "7.0"
     for bad in ("1,3", "-1", "1e9", "abc"):
         with pytest.raises(ValueError, match="amount"):
             parse_amount(bad)

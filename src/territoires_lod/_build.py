@@ -75,7 +75,7 @@ def check_dataset(project: Project, *, iris: Iris, progress: Callable[[str], Non
 def build(project: Project = Project(), *, iris: Iris | None = None,
           progress: Callable[[str], None] = lambda _m: None) -> BuildResult:
     """Validate, then write every dump into `project.dist`; on any error nothing is written."""
-    from ._dumps import sorted_graph, write_dumps  # here: keeps `validate` free of serialiser imports
+    from ._dumps import rdfxml_bytes, sorted_graph, write_dumps  # here: keeps `validate` free of serialiser imports
 
     iris = iris or Iris()
     dataset, report = check_dataset(project, iris=iris, progress=progress)
@@ -89,7 +89,7 @@ def build(project: Project = Project(), *, iris: Iris | None = None,
         catalogue = sorted_graph(describe_dataset(dataset, dumps, iris=iris))
         return {
             "catalogue.ttl": catalogue.serialize(format="turtle", encoding="utf-8"),
-            "catalogue.rdf": catalogue.serialize(format="pretty-xml", encoding="utf-8"),
+            "catalogue.rdf": rdfxml_bytes(catalogue),
         }
 
     files = write_dumps(dataset, dist_dir=project.dist, extra_files=extra, describe=describe,

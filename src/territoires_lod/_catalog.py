@@ -16,6 +16,12 @@ from ._dumps import FORMATS, sorted_union
 from ._namespaces import ETALAB_2, ONTOLOGY, PREFIXES, SPDX, Iris
 
 VERSION = "1.0.0"
+RELEASED = "2026-11-26"  # dct:issued of this version; fixed, so builds stay byte-identical
+_DCATAP = "http://data.europa.eu/r5r/"
+# Labels of the EU data themes used, from the EU Vocabularies "data-theme" authority table.
+_THEMES = {"ECON": ("Économie et finances", "Economy and finance"),
+           "REGI": ("Régions et villes", "Regions and cities"),
+           "GOVE": ("Gouvernement et secteur public", "Government and public sector")}
 _EU = "http://publications.europa.eu/resource/authority/"
 _IANA = "http://www.iana.org/assignments/media-types/"
 
@@ -41,6 +47,12 @@ def describe_dataset(dataset: Dataset, dumps: dict[str, bytes], *, iris: Iris) -
     add(publisher, FOAF.name, Literal("Projet territoires-lod", lang="fr"))
     add(licence, RDF.type, DCTERMS.LicenseDocument)
     texts(licence, RDFS.label, "Licence Ouverte / Open Licence version 2.0", "Open Licence version 2.0 (Etalab)")
+    attribution = URIRef("http://purl.org/adms/licencetype/Attribution")
+    add(licence, DCTERMS.type, attribution)
+    add(attribution, RDF.type, SKOS.Concept)
+    texts(attribution, SKOS.prefLabel, "Attribution", "Attribution")
+    add(_STABLE, RDF.type, SKOS.Concept)
+    texts(_STABLE, SKOS.prefLabel, "Stable", "Stable")
 
     add(catalogue, RDF.type, DCAT.Catalog)
     texts(catalogue, DCTERMS.title, "Catalogue territoires-lod", "territoires-lod catalogue")
@@ -50,6 +62,16 @@ def describe_dataset(dataset: Dataset, dumps: dict[str, bytes], *, iris: Iris) -
     add(catalogue, DCTERMS.publisher, publisher)
     add(catalogue, DCTERMS.license, licence)
     add(catalogue, DCAT.dataset, ds)
+    add(catalogue, FOAF.homepage, URIRef(iris.base))
+    add(URIRef(iris.base), RDF.type, FOAF.Document)
+    themes = URIRef(f"{_EU}data-theme")
+    add(catalogue, DCAT.themeTaxonomy, themes)
+    add(themes, RDF.type, SKOS.ConceptScheme)
+    texts(themes, SKOS.prefLabel, "Thèmes des données", "Data theme")
+    texts(themes, DCTERMS.title, "Thèmes des données", "Data theme")
+    for when in (DCTERMS.issued, DCTERMS.modified):
+        add(catalogue, when, Literal(RELEASED, datatype=XSD.date))
+        add(ds, when, Literal(RELEASED, datatype=XSD.date))
 
     for t in (DCAT.Dataset, VOID.Dataset):
         add(ds, RDF.type, t)
@@ -68,19 +90,29 @@ def describe_dataset(dataset: Dataset, dumps: dict[str, bytes], *, iris: Iris) -
           "tied to its source (one named graph per source).")
     add(ds, DCTERMS.publisher, publisher)
     add(ds, DCTERMS.license, licence)
-    add(ds, DCAT.version, Literal(VERSION))
+    add(ds, URIRef(f"{DCAT}version"), Literal(VERSION))  # DCAT 3 term, unknown to rdflib's DCAT 2 namespace
     add(ds, DCTERMS.conformsTo, ONTOLOGY)
     add(ONTOLOGY, RDF.type, DCTERMS.Standard)
     for lang in ("FRA", "ENG"):
-        add(ds, DCTERMS.language, URIRef(f"{_EU}language/{lang}"))
+        for s in (catalogue, ds):
+            add(s, DCTERMS.language, URIRef(f"{_EU}language/{lang}"))
         add(URIRef(f"{_EU}language/{lang}"), RDF.type, DCTERMS.LinguisticSystem)
-    for theme in ("ECON", "REGI", "GOVE"):
+    for theme, (fr, en) in _THEMES.items():
         node = URIRef(f"{_EU}data-theme/{theme}")
         add(ds, DCAT.theme, node)
         add(node, RDF.type, SKOS.Concept)
+        add(node, SKOS.inScheme, themes)
+        texts(node, SKOS.prefLabel, fr, en)
+    period = iris.fragment(ds, "periode")
+    add(ds, DCTERMS.temporal, period)
+    add(period, RDF.type, DCTERMS.PeriodOfTime)
+    # From the mission's launch to the end of the latest phase a source mentions (2023–2027).
+    add(period, DCAT.startDate, Literal("2018-09-20", datatype=XSD.date))
+    add(period, DCAT.endDate, Literal("2027", datatype=XSD.gYear))
     for kw in ("territoires d’industrie", "industrie", "Occitanie", "politique publique", "CGET"):
         add(ds, DCAT.keyword, Literal(kw, lang="fr"))
     for place in ("region/76", "pays/france"):
+        add(catalogue, DCTERMS.spatial, iris.thing(place))
         add(ds, DCTERMS.spatial, iris.thing(place))
         add(iris.thing(place), RDF.type, DCTERMS.Location)
     _add_void(g, ds, dataset, iris)
@@ -93,6 +125,10 @@ def describe_dataset(dataset: Dataset, dumps: dict[str, bytes], *, iris: Iris) -
         add(ds, VOID.dataDump, download)
         add(dist, RDF.type, DCAT.Distribution)
         texts(dist, DCTERMS.title, fmt.title_fr, fmt.title_en)
+        texts(dist, DCTERMS.description,
+              f"Le jeu de données complet au format {fmt.title_fr}.",
+              f"The whole dataset as {fmt.title_en}.")
+        add(dist, URIRef(f"{_DCATAP}availability"), _STABLE)
         add(dist, DCAT.accessURL, download)
         add(dist, DCAT.downloadURL, download)
         media = URIRef(f"{_IANA}{fmt.media_type}")
@@ -110,6 +146,9 @@ def describe_dataset(dataset: Dataset, dumps: dict[str, bytes], *, iris: Iris) -
         add(checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256)
         add(checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary))
     return g
+
+
+_STABLE = URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE")
 
 
 def _add_void(g: Graph, ds: URIRef, dataset: Dataset, iris: Iris) -> None:

@@ -95,9 +95,18 @@ def import_cog(*, package_dir: Path, data_dir: Path) -> Path:
     header = (f"# Extract of the Code officiel géographique from {PACKAGE} {meta['version']}.\n"
               "# Written by `territoires-lod import-cog`; do not edit by hand.\n")
     target = data_dir / "cog.yaml"
-    text = header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)
+    text = header + yaml.dump(doc, Dumper=_QuotingDumper, allow_unicode=True, sort_keys=False, width=120)
     write_atomic(target, text.encode("utf-8"))
     return target
+
+
+class _QuotingDumper(yaml.SafeDumper):
+    """Quotes every code: `09` must stay a string for any YAML loader (1.1 or 1.2)."""
+
+
+_QuotingDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="'" if value[:1].isdigit() else None))
 
 
 def _load_json(path: Path):

@@ -7,6 +7,7 @@ Atomicity: everything is written to a temporary folder beside `dist/`, then swap
 from __future__ import annotations
 
 import hashlib
+from itertools import groupby
 import json
 import os
 import shutil
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF
 
 from ._namespaces import PREFIXES
 
@@ -51,17 +53,6 @@ FORMATS: tuple[DumpFormat, ...] = (
 CONTEXT_FILE = "context.jsonld"
 
 
-def sorted_dataset(dataset: Dataset) -> Dataset:
-    """A copy whose insertion order is sorted, so serialisers emit the same bytes every time."""
-    out = Dataset()
-    for prefix, ns in PREFIXES.items():
-        out.bind(prefix, ns, override=True, replace=True)
-    for s, p, o, g in sorted(dataset.quads((None, None, None, None)),
-                             key=lambda q: (q[3].n3(), q[0].n3(), q[1].n3(), q[2].n3())):
-        out.graph(g).add((s, p, o))
-    return out
-
-
 def sorted_graph(triples) -> Graph:
     """A graph whose insertion order is sorted, for byte-identical serialisations."""
     graph = Graph()
@@ -84,6 +75,21 @@ def nquads_text(dataset: Dataset) -> str:
 
 def ntriples_text(graph: Graph) -> str:
     return "".join(sorted({f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in graph}))
+
+
+def trig_text(dataset: Dataset) -> str:
+    """TriG with graphs in IRI order, each written as sorted Turtle (rdflib's TriG writer orders
+    graphs differently from one process to the next)."""
+    graphs: dict = {}
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        graphs.setdefault(g, set()).add((s, p, o))
+    parts = [f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(PREFIXES.items())]
+    for name in sorted(graphs, key=lambda g: g.n3()):
+        body = sorted_graph(graphs[name]).serialize(format="turtle")
+        lines = [line for line in body.splitlines() if not line.startswith("@prefix")]
+        text = "\n".join(f"    {line}" if line else "" for line in lines).strip("\n")
+        parts.append(f"\n{name.n3()} {{\n{text}\n}}\n")
+    return "".join(parts)
 
 
 def context() -> dict:
@@ -116,12 +122,52 @@ def serialise(dataset: Dataset, fmt: DumpFormat) -> bytes:
     if fmt.key == "jsonld":
         return jsonld_text(dataset).encode("utf-8")
     if fmt.key == "trig":
-        return sorted_dataset(dataset).serialize(format="trig", encoding="utf-8")
+        return trig_text(dataset).encode("utf-8")
     union = sorted_union(dataset)
     if fmt.key == "ntriples":
         return ntriples_text(union).encode("utf-8")
-    rdflib_format = {"turtle": "turtle", "rdfxml": "pretty-xml"}[fmt.key]
-    return union.serialize(format=rdflib_format, encoding="utf-8")
+    if fmt.key == "rdfxml":
+        return rdfxml_bytes(union)
+    return union.serialize(format="turtle", encoding="utf-8")
+
+
+def rdfxml_bytes(graph: Graph) -> bytes:
+    """Flat RDF/XML in sorted order. rdflib's writers order subjects and namespace declarations
+    differently from one process to the next, so the few lines of RDF/XML are written here."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    namespaces = {str(ns): prefix for prefix, ns in PREFIXES.items()}
+    used: dict[str, str] = {"rdf": str(RDF)}
+
+    def qname(iri: URIRef) -> str:
+        text = str(iri)
+        cut = max(text.rfind("#"), text.rfind("/")) + 1
+        ns, local = text[:cut], text[cut:]
+        if not local or not (local[0].isalpha() or local[0] == "_"):
+            raise ValueError(f"no RDF/XML element name for the predicate {iri}")
+        prefix = namespaces.setdefault(ns, f"ns{len(namespaces)}")
+        used[prefix] = ns
+        return f"{prefix}:{local}"
+
+    body = []
+    triples = sorted(graph, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3()))
+    for subject, statements in groupby(triples, key=lambda t: t[0]):
+        body.append(f"  <rdf:Description rdf:about={quoteattr(str(subject))}>")
+        for _, p, o in statements:
+            name = qname(p)
+            if isinstance(o, URIRef):
+                body.append(f"    <{name} rdf:resource={quoteattr(str(o))}/>")
+            elif isinstance(o, Literal):
+                attr = (f" xml:lang={quoteattr(o.language)}" if o.language else
+                        f" rdf:datatype={quoteattr(str(o.datatype))}" if o.datatype else "")
+                body.append(f"    <{name}{attr}>{escape(str(o))}</{name}>")
+            else:
+                raise ValueError(f"blank node in the published data: {o}")
+        body.append("  </rdf:Description>")
+    header = ["<?xml version=\"1.0\" encoding=\"utf-8\"?>", "<rdf:RDF"]
+    header += [f"  xmlns:{prefix}={quoteattr(ns)}" for prefix, ns in sorted(used.items())]
+    header[-1] += ">"
+    return "\n".join(header + body + ["</rdf:RDF>", ""]).encode("utf-8")
 
 
 def write_dumps(dataset: Dataset, *, dist_dir: Path, extra_files: dict[str, bytes] | None = None,

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SKOS, XSD
 
+from ._errors import DataError
 from ._graph_places import add_places
 from ._graph_provenance import add_annotations, add_links, add_sources
 from ._namespaces import PREFIXES, SCHEMA, TI, Iris
 from ._records import Claim, Records
+from ._values import parse_amount
 
 
 class GraphWriter:
@@ -136,7 +138,12 @@ def _add_programme(w: GraphWriter, records: Records) -> None:
     w.add(f["sources"], grant, TI.priorityAllocation, Literal(bool(f["priority"])))
     w.add(f["sources"], grant, SCHEMA.amount, amount)
     w.add(f["sources"], amount, RDF.type, SCHEMA.MonetaryAmount)
-    w.add(f["sources"], amount, SCHEMA.minValue, Literal(f["amount"]["min_value"], datatype=XSD.decimal))
+    try:
+        min_value = parse_amount(f["amount"]["min_value"])
+    except ValueError as exc:
+        raise DataError(str(exc), path=records.data_dir / "programme.yaml", line=f["amount"].line,
+                        field="min_value") from None
+    w.add(f["sources"], amount, SCHEMA.minValue, Literal(min_value, datatype=XSD.decimal))
     w.add(f["sources"], amount, SCHEMA.currency, Literal(f["amount"]["currency"]))
 
     for g in records.programme["governance"]:

@@ -31,6 +31,8 @@ PREFIXES = {
     "ti": TI, "igeo": IGEO, "schema": SCHEMA, "oa": OA, "prov": PROV, "skos": SKOS,
     "dct": DCTERMS, "dcat": DCAT, "void": VOID, "org": ORG, "foaf": FOAF, "owl": OWL,
     "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "spdx": SPDX, "wd": WD, "adms": ADMS,
+    "dcatap": Namespace("http://data.europa.eu/r5r/"),
+    "sd": Namespace("http://www.w3.org/ns/sparql-service-description#"),
 }
 
 

@@ -6,6 +6,8 @@ return no rows; each row is reported as a violation (with ?focus, ?path, ?messag
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,8 +84,11 @@ def validate_graph(dataset: Dataset | Graph, *, shapes_dir: Path = Path("shapes"
 
     data = union_graph(dataset) if isinstance(dataset, Dataset) else dataset
     shapes = load_shapes(shapes_dir)
-    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                     advanced=True, allow_warnings=True)
+    with prepared_sparql():
+        _, results, text = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                            advanced=True, allow_warnings=True)
+    if not isinstance(results, Graph):  # pyshacl could not run the shapes at all
+        raise DataError(f"the shapes cannot be run: {text}", path=shapes_dir)
     report = Report()
     for result in results.subjects(RDF.type, SH.ValidationResult):
         severity = results.value(result, SH.resultSeverity)
@@ -98,16 +103,65 @@ def validate_graph(dataset: Dataset | Graph, *, shapes_dir: Path = Path("shapes"
             severity=_short(shapes, severity).split(":")[-1],
         )
         (report.violations if severity == SH.Violation else report.warnings).append(v)
-    for path in sorted(checks_dir.glob("*-violation.rq")):
-        for row in data.query(path.read_text(encoding="utf-8")):
-            values = row.asdict()
-            report.violations.append(Violation(
-                focus=str(values.get("focus", "")), path=str(values.get("path", "")),
-                constraint=f"check {path.name}",
-                message=str(values.get("message", "the check query returned a row"))))
+    report.violations.extend(run_checks(data, checks_dir))
     report.violations.sort(key=lambda v: (v.constraint, v.focus, v.path, v.message))
     report.warnings.sort(key=lambda v: (v.constraint, v.focus, v.path, v.message))
     return report
+
+
+@contextmanager
+def prepared_sparql() -> Iterator[dict]:
+    """Parse each SPARQL text once while the block runs.
+
+    pyshacl hands rdflib the text of a SPARQL-based constraint for every focus node, and rdflib
+    parses it every time (~3 s of a 3.5 s validation here); a parsed query is reusable with any
+    initial bindings, so cache it by text. Restored on exit: rdflib behaves as usual outside.
+    """
+    from rdflib.plugins.sparql import processor
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    original = processor.SPARQLProcessor.query
+    cache: dict = {}
+
+    def query(self, str_or_query, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+        if isinstance(str_or_query, str):
+            key = (str_or_query, base, frozenset((initNs or {}).items()))
+            if key not in cache:
+                cache[key] = translateQuery(parseQuery(str_or_query), base, initNs)
+            str_or_query = cache[key]
+        return original(self, str_or_query, initBindings, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query
+    try:
+        yield cache
+    finally:
+        processor.SPARQLProcessor.query = original
+
+
+def run_checks(data: Graph, checks_dir: Path) -> list[Violation]:
+    """Run every `*-violation.rq` with Oxigraph (fast); each row is a violation."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    found = []
+    for path in sorted(checks_dir.glob("*-violation.rq")):
+        try:
+            rows = store.query(path.read_text(encoding="utf-8"))
+        except SyntaxError as exc:
+            raise DataError(f"not a valid SPARQL query: {exc}", path=path) from None
+        for row in rows:
+            values = {v.value: row[v] for v in rows.variables if row[v] is not None}
+            found.append(Violation(
+                focus=_term(values.get("focus")), path=_term(values.get("path")),
+                constraint=f"check {path.name}",
+                message=_term(values.get("message")) or "the check query returned a row"))
+    return found
+
+
+def _term(term) -> str:
+    return "" if term is None else str(term.value)
 
 
 def _short(graph: Graph, node) -> str:

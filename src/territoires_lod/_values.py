@@ -45,7 +45,9 @@ def luhn_valid(digits: str) -> bool:
 
 
 def parse_amount(text: str) -> str:
-    """A non-negative decimal amount, kept as text so no float rounding creeps in."""
+    """A non-negative decimal amount in the canonical xsd:decimal form (a digit each side of the
+    dot), kept as text so no float rounding creeps in and every RDF serialiser round-trips it."""
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", str(text)):
         raise ValueError(f"not an amount (digits, optional decimals with a dot): {text!r}")
-    return str(text)
+    whole, _, fraction = str(text).partition(".")
+    return f"{int(whole)}.{fraction.rstrip('0') or '0'}"
