@@ -74,3 +74,75 @@ def union(dataset):
     from territoires_lod._validate import union_graph
 
     return union_graph(dataset)
+
+
+# --- live servers started by the tests, on 127.0.0.1 and a free port ----------------------------
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, *, process=None, seconds: float = 20) -> None:
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}: {process.stderr.read()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - 127.0.0.1 only
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"no answer from {url} within {seconds} s")
+
+
+class LiveServer:
+    """`territoires-lod serve` in a subprocess; `url` is its /sparql endpoint."""
+
+    def __init__(self, *args: str) -> None:
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/sparql"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "territoires_lod._cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            wait_for_http(self.url, process=self.process)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+@pytest.fixture(scope="session")
+def live_dataset_server(dist):
+    with LiveServer("--data", str(dist / "territoires-industrie.nq"), "--timeout", "2") as server:
+        yield server

@@ -25,8 +25,25 @@ def main(argv: list[str] | None = None) -> int:
     p_cog = sub.add_parser("import-cog", help="extract what data/ needs from the COG package into data/cog.yaml")
     p_cog.add_argument("--package", type=Path, default=Path("node_modules/@etalab/decoupage-administratif"),
                        help="folder of the installed npm package @etalab/decoupage-administratif")
-    p_serve = sub.add_parser("serve", help="build dist/ if needed and say where the dumps are")
-    p_serve.add_argument("--rebuild", action="store_true", help="build even if dist/ exists")
+    p_serve = sub.add_parser("serve", help="serve the dataset: SPARQL endpoint at /sparql (builds dist/ if missing)")
+    p_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p_serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p_serve.add_argument("--workers", type=int, default=None,
+                         help="query worker processes (default: cores + 1)")
+    p_serve.add_argument("--data", type=Path, nargs="+", metavar="FILE",
+                         help="serve these RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) "
+                              "instead of dist/")
+    p_serve.add_argument("--backend", metavar="URL",
+                         help="answer queries with this SPARQL 1.1 endpoint instead of the embedded store")
+    p_serve.add_argument("--timeout", type=float, default=10.0, help="time limit of a query in seconds (default: 10)")
+    p_serve.add_argument("--max-query-bytes", type=int, default=64 * 1024, help="largest query accepted (default: 65536)")
+    p_serve.add_argument("--max-result-mb", type=int, default=64, help="largest result served (default: 64 MiB)")
+    p_serve.add_argument("--cache-mb", type=int, default=128, help="result cache size (default: 128 MiB)")
+    p_serve.add_argument("--rebuild", action="store_true", help="build dist/ even if it exists")
+    p_pub = sub.add_parser("publish", help="load dist/ into a SPARQL Graph Store Protocol endpoint")
+    p_pub.add_argument("url", help="Graph Store Protocol URL, e.g. http://localhost:7878/store")
+    p_pub.add_argument("--default-union", action="store_true",
+                       help="also PUT the union of all graphs as the default graph")
     args = parser.parse_args(argv)
 
     try:
@@ -84,16 +101,48 @@ def _import_cog(args, iris: Iris) -> int:
 
 
 def _serve(args, iris: Iris) -> int:
-    project = _project(args)
-    if args.rebuild or not (project.dist / "SHA256SUMS").exists():
-        _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris)
-    print(f"The dumps are in {project.dist.resolve()}/ (the SPARQL endpoint comes with the server).")
-    for name in sorted(p.name for p in project.dist.iterdir()):
-        print(f"  {name}")
+    from .server import Settings, serve
+
+    data = args.data
+    if data is None and args.backend is None:
+        project = _project(args)
+        if args.rebuild or not (project.dist / "SHA256SUMS").exists():
+            _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris)
+        print(f"The dumps are in {project.dist.resolve()}/", file=sys.stderr)
+        data = [project.dist / "territoires-industrie.nq"]
+    for path in data or ():
+        if not path.is_file():
+            print(f"territoires-lod: --data: {path}: no such file", file=sys.stderr)
+            return 2
+    settings = Settings(timeout=args.timeout, max_query_bytes=args.max_query_bytes,
+                        max_result_bytes=args.max_result_mb << 20, cache_bytes=args.cache_mb << 20)
+    try:
+        serve(host=args.host, port=args.port, data=data or [], backend=args.backend, workers=args.workers,
+              settings=settings)
+    except ValueError as exc:  # unreadable data file
+        print(f"territoires-lod: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
-_COMMANDS = {"build": _build, "validate": _validate, "import-cog": _import_cog, "serve": _serve}
+def _publish(args, iris: Iris) -> int:
+    from ._publish import PublishError, publish
+
+    project = _project(args)
+    if not (project.dist / "territoires-industrie.nq").exists():
+        _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris)
+    try:
+        sent = publish(url=args.url, dist_dir=project.dist, default_union=args.default_union,
+                       progress=_progress())
+    except PublishError as exc:
+        print(f"territoires-lod: {exc}", file=sys.stderr)
+        return 1
+    print(f"published {sum(sent.values())} triples in {len(sent)} graphs to {args.url}")
+    return 0
+
+
+_COMMANDS = {"build": _build, "validate": _validate, "import-cog": _import_cog, "serve": _serve,
+             "publish": _publish}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,112 @@
+"""Answer one SPARQL protocol request: the logic behind the /sparql route, free of FastAPI.
+
+protocol checks → content negotiation → ETag/304 → cache → engine → response parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from ._cache import CachedAnswer, ResultCache
+from ._engine import Engine, EngineError, QueryJob
+from ._media import FORMATS, ResultFormat, negotiate
+from ._protocol import ProtocolError, SparqlRequest, parse_query_request
+
+
+@dataclass(frozen=True)
+class Settings:
+    timeout: float = 10.0
+    max_query_bytes: int = 64 * 1024
+    max_result_bytes: int = 64 * 1024 * 1024
+    cache_bytes: int = 128 * 1024 * 1024
+    cache_entry_bytes: int = 8 * 1024 * 1024
+    max_age: int = 3600
+
+
+@dataclass
+class Answer:
+    """What the route turns into an HTTP response."""
+
+    status: int
+    body: bytes = b""
+    media_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_answer(status: int, message: str) -> Answer:
+    return Answer(status, (message.rstrip("\n") + "\n").encode("utf-8"))
+
+
+def content_type(fmt: ResultFormat) -> str:
+    return fmt.content_type
+
+
+def etag_for(version: str, request: SparqlRequest, fmt_key: str, base_iri: str | None) -> str:
+    digest = hashlib.sha256("\x1f".join(
+        (version, fmt_key, base_iri or "", request.query, " ".join(request.default_graphs),
+         " ".join(request.named_graphs))
+    ).encode("utf-8")).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def _negotiate(accept: str | None, kind: str, format_param: str | None, *, strict: bool) -> ResultFormat:
+    """The format for one kind of result. Not `strict` when the query form is unknown (or of
+    the other kind): then an unacceptable format falls back to the default, so that pyoxigraph
+    gets to report the query's real problem (usually a syntax error with its position)."""
+    try:
+        return negotiate(accept, kind=kind, format_param=format_param)
+    except ProtocolError:
+        if strict:
+            raise
+        return FORMATS_BY_KEY["json" if kind == "solutions" else "turtle"]
+
+
+def _form_kind(request: SparqlRequest) -> str | None:
+    form = request.analysis.form
+    return None if form is None else ("graph" if form in ("CONSTRUCT", "DESCRIBE") else "solutions")
+
+
+async def answer_query(request: SparqlRequest, *, accept: str | None, if_none_match: str | None,
+                       engine: Engine, settings: Settings, cache: ResultCache, base_iri: str | None = None) -> Answer:
+    kind = _form_kind(request)
+    solutions_fmt = _negotiate(accept, "solutions", request.format_param, strict=kind == "solutions")
+    graph_fmt = _negotiate(accept, "graph", request.format_param, strict=kind == "graph")
+    chosen = solutions_fmt if kind != "graph" else graph_fmt
+    etag = etag_for(engine.version, request, chosen.key, base_iri)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
+               "Vary": "Accept, Accept-Encoding"}
+    if if_none_match and (if_none_match.strip() == "*" or etag in if_none_match):
+        return Answer(304, headers=headers)
+    cached = cache.get(etag)
+    if cached is not None:
+        return Answer(200, cached.body, cached.media_type, headers)
+    job = QueryJob(request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt,
+                   base_iri)
+    result = await engine.execute(job, timeout=settings.timeout)
+    media_type = content_type(result.format)
+    cache.put(etag, CachedAnswer(result.body, media_type))
+    return Answer(200, result.body, media_type, headers)
+
+
+async def answer_sparql(*, method: str, content_type_header: str | None, query_string: bytes, body: bytes,
+                        accept: str | None, if_none_match: str | None, engine: Engine, settings: Settings,
+                        cache: ResultCache, describe, base_iri: str | None = None) -> Answer:
+    """The whole /sparql exchange. `describe(accept)` answers a request without a query."""
+    try:
+        request = parse_query_request(method=method, content_type=content_type_header,
+                                      query_string=query_string, body=body,
+                                      max_query_bytes=settings.max_query_bytes)
+        if request is None:
+            return describe(accept)
+        return await answer_query(request, accept=accept, if_none_match=if_none_match, engine=engine,
+                                  settings=settings, cache=cache, base_iri=base_iri)
+    except ProtocolError as exc:
+        answer = error_answer(exc.status, str(exc))
+        answer.headers.update(dict(exc.headers))
+        return answer
+    except EngineError as exc:
+        return error_answer(exc.status, str(exc))
+
+
+FORMATS_BY_KEY = {f.key: f for f in FORMATS}

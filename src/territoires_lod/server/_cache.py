@@ -1,0 +1,45 @@
+"""A result cache bounded in bytes: the published data is immutable between builds, so an
+answer keyed by (dataset version, query, dataset parameters, format) stays right until restart."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    body: bytes
+    media_type: str
+
+
+class ResultCache:
+    def __init__(self, *, max_bytes: int, max_entry_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = min(max_entry_bytes, max_bytes)
+        self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> CachedAnswer | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, answer: CachedAnswer) -> None:
+        cost = len(answer.body) + len(key)
+        if cost > self.max_entry_bytes or key in self._entries:
+            return
+        self._entries[key] = answer
+        self.size += cost
+        while self.size > self.max_bytes:
+            old_key, old = self._entries.popitem(last=False)
+            self.size -= len(old.body) + len(old_key)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,218 @@
+"""Where queries are answered: one interface, interchangeable engines.
+
+- `EmbeddedEngine`: pyoxigraph in memory, queries in forked worker processes (the default).
+- `RemoteEngine`: any SPARQL 1.1 endpoint, through SPARQLWrapper (`--backend URL`).
+- `InProcessEngine`: pyoxigraph in a thread, no time limit; a real engine for tests and tools.
+The front (protocol, safety rules, caching) is the same whichever engine answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ._media import ResultFormat
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    solutions_format: ResultFormat
+    graph_format: ResultFormat
+    base_iri: str | None = None  # relative IRIs in the query resolve against the endpoint's URL
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    body: bytes
+    format: ResultFormat
+
+
+@dataclass(frozen=True)
+class DatasetStats:
+    triples: int
+    graphs: dict[str, int] = field(default_factory=dict)
+
+
+class EngineError(Exception):
+    """A query the engine could not answer; `status` and `str()` go to the client as they are."""
+
+    status = 500
+
+
+class QuerySyntaxError(EngineError):
+    status = 400
+
+
+class QueryEvaluationError(EngineError):
+    status = 400
+
+
+class QueryTimedOut(EngineError):
+    status = 503
+
+
+class ServerBusy(EngineError):
+    status = 503
+
+
+class ResultTooLarge(EngineError):
+    status = 413
+
+
+class BackendUnavailable(EngineError):
+    status = 502
+
+
+class Engine(Protocol):
+    version: str  # changes whenever the data changes: part of every ETag
+    stats: DatasetStats
+
+    async def start(self) -> None: ...
+
+    async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult: ...
+
+    async def close(self) -> None: ...
+
+
+# --- loading RDF files into pyoxigraph ------------------------------------------------------------
+
+_FORMATS_BY_SUFFIX = {".nq": "N_QUADS", ".trig": "TRIG", ".nt": "N_TRIPLES", ".ttl": "TURTLE",
+                      ".rdf": "RDF_XML", ".owl": "RDF_XML", ".xml": "RDF_XML", ".jsonld": "JSON_LD",
+                      ".n3": "N3"}
+
+
+def rdf_format_of(path: Path):
+    import pyoxigraph as ox
+
+    name = _FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    if name is None:
+        raise ValueError(f"{path}: unknown RDF file type {path.suffix!r}; "
+                         f"use one of {', '.join(sorted(_FORMATS_BY_SUFFIX))}")
+    return getattr(ox.RdfFormat, name)
+
+
+def load_store(paths: list[Path]):
+    """A pyoxigraph in-memory store holding every file (named graphs kept) and a version hash."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    digest = hashlib.sha256()
+    for path in paths:
+        fmt = rdf_format_of(path)
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        try:
+            store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        except SyntaxError as exc:
+            raise ValueError(f"{path}: not valid {path.suffix[1:]}: {exc}") from None
+    if any(True for _ in store.named_graphs()):
+        # The default graph is the union of the named graphs, as in the dumps: materialised once,
+        # because Oxigraph's union-default-graph mode repeats a triple once per graph holding it.
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return store, digest.hexdigest()[:20]
+
+
+def store_stats(store) -> DatasetStats:
+    triples = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
+    graphs = {}
+    for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"):
+        graphs[row["g"].value] = int(row["n"].value)
+    return DatasetStats(int(triples), graphs)
+
+
+def _job_request(job: QueryJob, max_result_bytes: int) -> dict:
+    return {"query": job.query, "default_graphs": job.default_graphs, "named_graphs": job.named_graphs,
+            "solutions_format": job.solutions_format.ox_name, "graph_format": job.graph_format.ox_name,
+            "max_result_bytes": max_result_bytes, "base_iri": job.base_iri}
+
+
+def _result(reply: tuple, job: QueryJob) -> QueryResult:
+    from ._worker import SOLUTIONS
+
+    if reply[0] == "ok":
+        _, body, kind = reply
+        return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format)
+    _, kind, message = reply
+    if kind == "syntax":
+        raise QuerySyntaxError(f"SPARQL syntax error: {message}")
+    if kind == "too_large":
+        raise ResultTooLarge(
+            f"The result is larger than this endpoint's limit of {int(message) // (1 << 20)} MiB. "
+            "Narrow the query or page through the result with LIMIT and OFFSET.")
+    raise QueryEvaluationError(f"The query could not be evaluated: {message}")
+
+
+class EmbeddedEngine:
+    """pyoxigraph in memory; queries run in forked worker processes with a hard time limit."""
+
+    def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int,
+                 isolate_network: bool = True) -> None:
+        from ._worker import start_zygote
+
+        store, self.version = load_store(paths)
+        self.stats = store_stats(store)
+        # Fork now, before the event loop or any thread exists; the front keeps no store.
+        self._zygote_pid, self._control = start_zygote(store, isolate=isolate_network)
+        del store
+        self._workers = workers
+        self._max_result_bytes = max_result_bytes
+        self.pool = None
+
+    async def start(self) -> None:
+        from ._pool import QueryPool
+
+        self.pool = QueryPool(control=self._control, zygote_pid=self._zygote_pid, size=self._workers)
+        await self.pool.start()
+
+    async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
+        from ._pool import QueryTimeout, QueueTimeout, WorkerCrashed
+
+        try:
+            reply = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout)
+        except QueryTimeout:
+            raise QueryTimedOut(
+                f"The query ran longer than this endpoint's limit of {timeout:g} s and was stopped. "
+                "Make it more selective (fewer unbound patterns, a LIMIT) or run it on a copy of "
+                "the data (the dumps are downloadable).") from None
+        except QueueTimeout:
+            raise ServerBusy("Every query worker stayed busy for too long; try again shortly.") from None
+        except WorkerCrashed:
+            raise QueryEvaluationError("The query stopped its worker process (too much memory?); "
+                                       "make it more selective.") from None
+        return _result(reply, job)
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+        else:
+            self._control.close()
+
+
+class InProcessEngine:
+    """pyoxigraph in this process, queries in a thread: no worker processes, no time limit."""
+
+    def __init__(self, paths: list[Path], *, max_result_bytes: int = 1 << 26) -> None:
+        self._store, self.version = load_store(paths)
+        self.stats = store_stats(self._store)
+        self._max_result_bytes = max_result_bytes
+
+    async def start(self) -> None:
+        return None
+
+    async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
+        from ._worker import execute
+
+        request = _job_request(job, self._max_result_bytes)
+        reply = await asyncio.to_thread(execute, self._store, request)
+        return _result(reply, job)
+
+    async def close(self) -> None:
+        return None

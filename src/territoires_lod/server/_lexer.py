@@ -1,0 +1,202 @@
+"""Lexical analysis of a SPARQL request: its query form, whether it is an update, whether it
+calls SERVICE. It reads tokens, not grammar, so it costs microseconds and needs no rdflib;
+pyoxigraph parses the query for real later and reports syntax errors with their position.
+
+The SERVICE check is a guard, so it must never miss a SERVICE that pyoxigraph would execute.
+Three facts about pyoxigraph 0.5 shape it (each has a test in tests/test_server_lexer.py):
+
+* pyoxigraph 0.5 decodes `\\uXXXX` escapes only inside strings and IRIs, while SPARQL 1.1
+  §19.2 (and Oxigraph up to 0.4) decodes them over the whole text first. A query can be built
+  so that one reading hides a SERVICE that the other sees (`"a\\u0022" SERVICE … "b"`), so the
+  text is read both ways and SERVICE in either reading counts.
+* Its keywords need no word boundary: `trueSERVICE<x>{}`, `1SERVICE<x>{}`, `SERVICE:a{}` and
+  `SERVICEex:a{}` all call a service. So a bare word *containing* SERVICE counts, and so does a
+  prefixed name whose prefix contains it when a `{` follows (except the name after GRAPH).
+* Which `<` starts an IRI and which is "less than" depends on the grammar. `FILTER(1<2)SERVICE#>`
+  lexes as one IRIREF, yet pyoxigraph reads `<` as less-than, `)` closing the filter and `#>` as
+  a comment. Such an IRI (a `)`, then SERVICE, then `#`) counts too; real IRIs of that shape
+  are rare enough that refusing them is the right trade.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+_PROLOGUE_WORDS = frozenset({"BASE", "PREFIX", "VERSION"})  # VERSION: SPARQL 1.2, which pyoxigraph 0.5 reads
+
+# Characters of names after the first (PN_CHARS, plus `.` `:` `%` of prefixed names). `\w`
+# is wider than PN_CHARS: a wider name only glues together text pyoxigraph rejects anyway.
+_NAME_CHARS = r"\w\-.:%\u00B7\u0300-\u036F\u203F\u2040"
+_NAME_CHARS_NO_DOT = r"\w\-:%\u00B7\u0300-\u036F\u203F\u2040"
+
+_TOKEN = re.compile(
+    r"""
+    # Whitespace and comments before the token, possessive so that a long run cannot backtrack.
+    (?:\s|\#[^\r\n]*)*+
+    (?:
+    # Long strings need their closing quotes: pyoxigraph falls back to `''` followed by a short
+    # string when they are missing, and so must we or `VALUES ?x {'''a' }` would swallow the rest.
+      (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+                | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                | '(?:[^'\\\r\n]|\\.)*'?
+                | "(?:[^"\\\r\n]|\\.)*"?)
+      # IRIREF, with the \u escapes pyoxigraph 0.5 decodes inside IRIs.
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+    | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)
+    | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<bnode>_:[\w\-.\u00B7\u0300-\u036F\u203F\u2040]*[\w\-\u00B7\u0300-\u036F\u203F\u2040])
+      # Keywords, prefixed names, numbers. A backslash escape (PN_LOCAL_ESC such as `\#`) belongs
+      # to the name: `ex:a\#` is a name, not the start of a comment. A final dot ends a triple.
+    | (?P<name>(?:[\w:%]|\\.)(?:(?:[NAME]|\\.)*(?:[NAME_NO_DOT]|\\.))?)
+    | (?P<punct>.)
+    | (?P<end>\Z)  # stops the scan after trailing whitespace, which would otherwise be rescanned
+    )
+    """.replace("[NAME]", f"[{_NAME_CHARS}]").replace("[NAME_NO_DOT]", f"[{_NAME_CHARS_NO_DOT}]"),
+    re.VERBOSE | re.DOTALL,
+)
+
+# One \u or \U escape, or any other backslash pair: Oxigraph's decoder consumes `\\` as a pair,
+# so `\\u0041` stays as it is. It takes exactly 4 (8) characters after `u` (`U`) and decodes them
+# with Rust's u32::from_str_radix, which also accepts a leading `+`.
+_ESCAPE = re.compile(r"\\(?:u(.{0,4})|U(.{0,8})|.|$)", re.DOTALL)
+_HEX_4 = re.compile(r"\+?[0-9A-Fa-f]{3}|[0-9A-Fa-f]{4}")
+_HEX_8 = re.compile(r"\+?[0-9A-Fa-f]{7}|[0-9A-Fa-f]{8}")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A token outside comments: kind is word, pname, var, iri, string, langtag, bnode or punct."""
+
+    kind: str
+    text: str
+    start: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the lexer could tell about a request without parsing it."""
+
+    form: str | None  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    is_update: bool
+    update_keyword: str | None  # INSERT, DELETE, LOAD, …: the operation keyword of an update
+    uses_service: bool
+    has_from: bool  # a FROM or FROM NAMED dataset clause
+
+
+def unescape_codepoints(text: str) -> str:
+    """Decode `\\uXXXX` and `\\UXXXXXXXX` over the whole text, as SPARQL 1.1 §19.2 says."""
+    if "\\u" not in text and "\\U" not in text:
+        return text
+    return _ESCAPE.sub(_decode_escape, text)
+
+
+def _decode_escape(match: re.Match[str]) -> str:
+    short, long = match.group(1), match.group(2)
+    digits, pattern = (short, _HEX_4) if short is not None else (long, _HEX_8)
+    if digits is not None and pattern.fullmatch(digits):
+        codepoint = int(digits, 16)
+        if codepoint <= 0x10FFFF and not 0xD800 <= codepoint <= 0xDFFF:  # what char::from_u32 accepts
+            return chr(codepoint)
+    return match.group(0)
+
+
+def tokenise(text: str) -> tuple[Token, ...]:
+    """The tokens of `text` as pyoxigraph 0.5 reads it (no escape decoding), comments dropped."""
+    return tuple(Token(*token) for token in _scan(text))
+
+
+def analyse(text: str) -> Analysis:
+    """Form, update keyword, SERVICE and FROM of a query or update, read both ways (see module)."""
+    raw = _analyse_reading(text)
+    decoded_text = unescape_codepoints(text)
+    if decoded_text is text:
+        return raw
+    decoded = _analyse_reading(decoded_text)
+    # The form follows the standard reading; a guard fires if either reading trips it.
+    operation = decoded if (decoded.form or decoded.is_update) else raw
+    return Analysis(
+        form=operation.form,
+        is_update=operation.is_update,
+        update_keyword=operation.update_keyword,
+        uses_service=raw.uses_service or decoded.uses_service,
+        has_from=raw.has_from or decoded.has_from,
+    )
+
+
+def _scan(text: str) -> Iterator[tuple[str, str, int]]:
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "end":
+            return
+        value, start = match.group(kind), match.start(kind)
+        if kind == "name":
+            kind = "pname" if ":" in value else "word"
+        yield kind, value, start
+
+
+def _analyse_reading(text: str) -> Analysis:
+    keyword = _operation_keyword(_scan(text))
+    form = next((f for f in FORMS if keyword and keyword.startswith(f)), None)
+    update = next((u for u in UPDATE_KEYWORDS if keyword and keyword.startswith(u)), None)
+    # Most queries name neither SERVICE nor FROM anywhere: they need no full scan. upper() is
+    # the cautious test, since it maps more characters to S, E… than pyoxigraph's ASCII matching.
+    upper = text.upper()
+    uses_service = has_from = False
+    if "SERVICE" in upper or "FROM" in upper:
+        tokens = list(_scan(text))
+        uses_service = _uses_service(text, tokens)
+        has_from = any(kind == "word" and value.upper().startswith("FROM") for kind, value, _ in tokens)
+    return Analysis(form=form, is_update=update is not None, update_keyword=update,
+                    uses_service=uses_service, has_from=has_from)
+
+
+def _operation_keyword(tokens: Iterator[tuple[str, str, int]]) -> str | None:
+    """The first word after the prologue (BASE, PREFIX, VERSION and their names, IRIs, strings),
+    upper-cased. It may be glued to what follows (`SELECTDISTINCT`), as pyoxigraph allows."""
+    for kind, value, _ in tokens:
+        if kind == "word":
+            word = value.upper()
+            if word not in _PROLOGUE_WORDS:
+                return word
+        elif kind not in ("pname", "iri", "string"):
+            return None
+    return None
+
+
+def _uses_service(text: str, tokens: list[tuple[str, str, int]]) -> bool:
+    for index, (kind, value, _) in enumerate(tokens):
+        if kind == "word" and "SERVICE" in value.upper():
+            return True
+        if kind == "pname" and _service_glued_to_name(text, tokens, index):
+            return True
+        if kind == "iri" and _hides_service_after_less_than(value):
+            return True
+    return False
+
+
+def _service_glued_to_name(text: str, tokens: list[tuple[str, str, int]], index: int) -> bool:
+    """`SERVICE:a {` or `SERVICEex:a {`: pyoxigraph reads the keyword, then the name `:a`/`ex:a`."""
+    prefix = tokens[index][1].split(":", 1)[0]
+    if "SERVICE" not in prefix.upper():
+        return False
+    if index + 1 == len(tokens):
+        return False
+    _, following, start = tokens[index + 1]
+    if following != "{" or text.startswith("{|", start):
+        return False  # `{|` opens a SPARQL 1.2 annotation, not a group
+    if index == 0:
+        return True
+    kind, previous, _ = tokens[index - 1]
+    return not (kind == "word" and previous.upper() == "GRAPH")
+
+
+def _hides_service_after_less_than(iri: str) -> bool:
+    # Three finds instead of a regex: a backtracking pattern would be quadratic on long IRIs.
+    upper = iri.upper()
+    close = upper.find(")")
+    service = upper.find("SERVICE", close) if close >= 0 else -1
+    return service >= 0 and upper.find("#", service) >= 0

@@ -1,0 +1,136 @@
+"""Query workers: processes that hold the store and answer one query at a time.
+
+A zygote process loads the data once, then forks a worker whenever the front asks for one; the
+workers share the store's memory with the zygote (copy-on-write), so a worker that overruns its
+time limit is simply killed and replaced in milliseconds, without reloading anything.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import sys
+
+from . import _wire
+
+# What a query's result looks like to the worker: the pyoxigraph result classes by form.
+SOLUTIONS, GRAPH = "solutions", "graph"
+
+
+class ResultTooLarge(Exception):
+    pass
+
+
+class _CappedWriter:
+    """A file-like sink that stops the serialiser once the result passes the size cap."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise ResultTooLarge
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def execute(store, request: dict) -> tuple:
+    """Run one query; return ("ok", body, kind) or ("error", kind, message)."""
+    import pyoxigraph as ox
+
+    kwargs = {"base_iri": request.get("base_iri")}
+    if request["default_graphs"] or request["named_graphs"]:
+        # The protocol's dataset replaces the query's FROM clauses; graphs it does not name are
+        # not in the dataset (an empty default graph when only named graphs are given).
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    try:
+        result = store.query(request["query"], **kwargs)
+        if isinstance(result, ox.QueryTriples):
+            kind, fmt = GRAPH, getattr(ox.RdfFormat, request["graph_format"])
+        else:
+            kind, fmt = SOLUTIONS, getattr(ox.QueryResultsFormat, request["solutions_format"])
+        sink = _CappedWriter(request["max_result_bytes"])
+        result.serialize(sink, fmt)
+        return ("ok", sink.getvalue(), kind)
+    except SyntaxError as exc:
+        return ("error", "syntax", str(exc))
+    except ResultTooLarge:
+        return ("error", "too_large", str(request["max_result_bytes"]))
+    except Exception as exc:  # noqa: BLE001 - reported to the front as an evaluation error
+        if isinstance(exc.__context__, ResultTooLarge) or "ResultTooLarge" in repr(exc):
+            return ("error", "too_large", str(request["max_result_bytes"]))
+        return ("error", "evaluation", f"{type(exc).__name__}: {exc}")
+
+
+def worker_loop(store, sock: socket.socket) -> None:
+    while True:
+        request = _wire.recv(sock)
+        if request is None:
+            return
+        _wire.send(sock, execute(store, request))
+
+
+def isolate_network() -> bool:
+    """Put this process in a new, empty network namespace: defence in depth, so that even a
+    query the front failed to refuse cannot open an outbound connection. Needs privileges
+    (root); elsewhere the front's refusal of SERVICE is the only barrier."""
+    clone_newnet = 0x40000000
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(clone_newnet) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def zygote_loop(store, control: socket.socket, *, isolate: bool) -> None:
+    """Fork a worker for every socket the front sends; never returns."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front decides when we stop
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(control, 64, 1)
+        except OSError:
+            os._exit(0)
+        if not msg:  # the front is gone
+            os._exit(0)
+        worker_sock = socket.socket(fileno=fds[0])
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            if isolate:
+                isolate_network()
+            try:
+                worker_loop(store, worker_sock)
+            finally:
+                sys.stdout.flush()
+                os._exit(0)
+        worker_sock.close()
+        control.sendall(pid.to_bytes(4, "big"))
+
+
+def start_zygote(store, *, isolate: bool = True) -> tuple[int, socket.socket]:
+    """Fork the zygote now (call before any thread or event loop starts); return its pid and
+    the front's end of the control socket."""
+    front, zygote = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        front.close()
+        try:
+            zygote_loop(store, zygote, isolate=isolate)
+        finally:
+            os._exit(0)
+    zygote.close()
+    return pid, front

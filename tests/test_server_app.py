@@ -1,0 +1,300 @@
+"""The /sparql route through FastAPI's TestClient, on a real in-process engine."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import threading
+import urllib.parse
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph
+
+from territoires_lod.server import InProcessEngine, Settings, create_app, get_engine
+
+SELECT = "SELECT ?t WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> } ORDER BY ?t"
+CONSTRUCT = "CONSTRUCT WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> }"
+
+
+@pytest.fixture(scope="module")
+def engine(dist):
+    return InProcessEngine([dist / "territoires-industrie.nq"], max_result_bytes=200_000)
+
+
+@pytest.fixture(scope="module")
+def client(engine):
+    app = create_app(engine=engine, settings=Settings(max_query_bytes=2000, max_result_bytes=200_000))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def get(client, query, **kwargs):
+    params = {"query": query, **kwargs.pop("params", {})}
+    return client.get("/sparql", params=params, **kwargs)
+
+
+def test_select_json_by_default(client):
+    response = get(client, SELECT)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/sparql-results+json")
+    assert len(response.json()["results"]["bindings"]) == 10
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("application/json", "application/sparql-results+json"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
+])
+def test_select_formats(client, accept, media):
+    response = get(client, SELECT, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media
+
+
+@pytest.mark.parametrize(("accept", "media", "rdflib_format"), [
+    ("text/turtle", "text/turtle", "turtle"),
+    ("application/n-triples", "application/n-triples", "nt"),
+    ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ("application/trig", "application/trig", "trig"),
+    ("application/n-quads", "application/n-quads", "nquads"),
+])
+def test_construct_formats(client, accept, media, rdflib_format):
+    response = get(client, CONSTRUCT, headers={"Accept": accept})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media
+    if rdflib_format in ("trig", "nquads"):
+        from rdflib import Dataset
+
+        parsed = Dataset()
+        parsed.parse(data=response.content, format=rdflib_format)
+        assert len(set(parsed.quads((None, None, None, None)))) == 10
+    else:
+        assert len(Graph().parse(data=response.content, format=rdflib_format)) == 10
+
+
+def test_post_forms(client):
+    form = client.post("/sparql", data={"query": SELECT})
+    direct = client.post("/sparql", content=SELECT.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert form.status_code == direct.status_code == 200
+    assert form.json() == direct.json()
+
+
+def test_format_parameter_overrides_accept(client):
+    response = get(client, SELECT, params={"format": "csv"}, headers={"Accept": "application/sparql-results+json"})
+    assert response.headers["content-type"].startswith("text/csv")
+
+
+def test_406_when_nothing_acceptable(client):
+    response = get(client, SELECT, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in response.text
+
+
+def test_default_and_named_graph_parameters(client):
+    annonce = "https://w3id.org/territoires-industrie/graph/annonce-2018-11-22"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> }"
+    response = get(client, count, params={"default-graph-uri": annonce})
+    assert response.json()["results"]["bindings"][0]["n"]["value"] == "9"
+    named = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    response = get(client, named, params={"named-graph-uri": annonce})
+    assert [b["g"]["value"] for b in response.json()["results"]["bindings"]] == [annonce]
+
+
+def test_syntax_error_is_a_400_with_position(client):
+    response = get(client, "SELECT * WHERE { ?s ?p }")
+    assert response.status_code == 400
+    assert "syntax error" in response.text and "1:" in response.text
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("update", [
+    "INSERT DATA { <http://a> <http://b> <http://c> }", "LOAD <http://example.org/data.ttl>",
+    "CLEAR ALL", "DROP GRAPH <http://a>", "DELETE WHERE { ?s ?p ?o }"])
+def test_updates_are_refused(client, update):
+    for response in (get(client, update), client.post("/sparql", data={"update": update}),
+                     client.post("/sparql", content=update, headers={"Content-Type": "application/sparql-update"})):
+        assert response.status_code == 403
+        assert "read-only" in response.text
+
+
+def test_other_methods_get_405(client):
+    response = client.put("/sparql", content=b"ASK {}")
+    assert response.status_code == 405
+    assert "GET" in response.headers["allow"]
+
+
+def test_oversize_query_is_413(client):
+    big = "SELECT * WHERE { ?s ?p ?o } # " + "x" * 3000
+    assert get(client, big).status_code == 413
+    assert client.post("/sparql", content=big.encode(),
+                       headers={"Content-Type": "application/sparql-query"}).status_code == 413
+
+
+def test_oversize_result_is_refused_with_advice(client):
+    response = get(client, "SELECT * WHERE { ?s ?p ?o }")
+    assert response.status_code == 413
+    assert "LIMIT" in response.text
+
+
+def test_etag_and_304(client):
+    first = get(client, SELECT)
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"].startswith("public")
+    again = get(client, SELECT, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    other_format = get(client, SELECT, headers={"If-None-Match": etag, "Accept": "text/csv"})
+    assert other_format.status_code == 200 and other_format.headers["etag"] != etag
+
+
+def test_result_cache_serves_repeats(client):
+    cache = client.app.state.cache
+    get(client, SELECT + " # cache test")
+    hits = cache.hits
+    get(client, SELECT + " # cache test")
+    assert cache.hits == hits + 1
+    assert cache.size <= cache.max_bytes
+
+
+def test_cors(client):
+    response = get(client, SELECT, headers={"Origin": "https://yasgui.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    preflight = client.options("/sparql", headers={"Origin": "https://yasgui.example",
+                                                   "Access-Control-Request-Method": "POST",
+                                                   "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+
+
+def test_gzip(client):
+    response = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept-Encoding": "gzip",
+                                                                           "Accept": "application/n-triples"})
+    assert response.headers["content-encoding"] == "gzip"
+    raw = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept-Encoding": "identity",
+                                                                      "Accept": "application/n-triples"})
+    assert "content-encoding" not in raw.headers
+    assert response.content == raw.content  # httpx decodes gzip
+
+
+def test_service_description(client, engine):
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    g = Graph().parse(data=response.content, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    endpoint = next(g.subjects(predicate=None, object=None))
+    rows = list(g.query(f"""PREFIX sd: <{sd}> PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?endpoint ?triples (COUNT(DISTINCT ?ng) AS ?graphs) (COUNT(DISTINCT ?fmt) AS ?formats) WHERE {{
+          ?s a sd:Service ; sd:endpoint ?endpoint ; sd:resultFormat ?fmt ;
+             sd:defaultDataset/sd:defaultGraph/void:triples ?triples ; sd:defaultDataset/sd:namedGraph ?ng }}
+        GROUP BY ?endpoint ?triples"""))
+    assert len(rows) == 1 and endpoint is not None
+    endpoint_iri, triples, graphs, formats = rows[0]
+    assert str(endpoint_iri) == "http://testserver/sparql"
+    assert int(triples) == engine.stats.triples and int(graphs) == 11 and int(formats) == 10
+
+
+def test_service_description_follows_the_request_url(engine):
+    app = create_app(engine=engine)
+    with TestClient(app, base_url="https://data.example.org") as other:
+        text = other.get("/sparql", headers={"Accept": "application/n-triples"}).text
+    assert "<https://data.example.org/sparql> <http://www.w3.org/ns/sparql-service-description#endpoint>" in text
+
+
+def test_engine_is_swapped_through_dependency_overrides(client, dist, tmp_path):
+    small = tmp_path / "small.nt"
+    small.write_text("<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
+    client.app.dependency_overrides[get_engine] = lambda: InProcessEngine([small])
+    try:
+        response = get(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert response.json()["results"]["bindings"][0]["n"]["value"] == "1"
+    finally:
+        client.app.dependency_overrides.clear()
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records whether anything connected."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+SERVICE_QUERIES = [
+    "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ service silent <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ \\u0053ERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+    "PREFIX e: <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE e:sparql {{ ?s ?p ?o }} }}",
+]
+
+
+@pytest.mark.parametrize("template", SERVICE_QUERIES)
+def test_service_is_refused_without_any_outbound_connection(live_dataset_server, template):
+    listener = Listener()
+    try:
+        query = template.format(port=listener.port)
+        for response in (httpx.get(live_dataset_server.url, params={"query": query}, timeout=10),
+                         httpx.post(live_dataset_server.url, content=query.encode(),
+                                    headers={"Content-Type": "application/sparql-query"}, timeout=10)):
+            assert response.status_code == 400
+            assert "SERVICE" in response.text
+    finally:
+        listener.close()
+    assert listener.connections == 0
+
+
+def test_from_selects_local_graphs_only(live_dataset_server):
+    listener = Listener()
+    try:
+        query = f"SELECT (COUNT(*) AS ?n) FROM <http://127.0.0.1:{listener.port}/data.ttl> WHERE {{ ?s ?p ?o }}"
+        response = httpx.get(live_dataset_server.url, params={"query": query}, timeout=10)
+        assert response.status_code == 200
+        assert response.json()["results"]["bindings"][0]["n"]["value"] == "0"
+    finally:
+        listener.close()
+    assert listener.connections == 0
+
+
+def test_live_timeout_keeps_the_server_responsive(live_dataset_server):
+    import concurrent.futures
+    import time
+
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        slow_future = pool.submit(httpx.get, live_dataset_server.url, params={"query": slow}, timeout=30)
+        time.sleep(0.3)
+        latencies = []
+        for i in range(30):
+            start = time.perf_counter()
+            response = httpx.get(live_dataset_server.url, params={"query": f"ASK {{ ?s ?p {i} }}"}, timeout=10)
+            latencies.append(time.perf_counter() - start)
+            assert response.status_code == 200
+        slow_response = slow_future.result()
+    assert slow_response.status_code == 503
+    assert "limit of 2 s" in slow_response.text
+    assert max(latencies) < 0.5, latencies

@@ -1,0 +1,140 @@
+"""The embedded engine: queries in forked worker processes, with a hard time limit."""
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from territoires_lod.server import EmbeddedEngine, InProcessEngine
+from territoires_lod.server._engine import (QueryEvaluationError, QueryJob, QuerySyntaxError, QueryTimedOut,
+                                            ResultTooLarge, load_store)
+from territoires_lod.server._media import FORMATS
+from territoires_lod.server._pool import _alive
+
+FMT = {f.key: f for f in FORMATS}
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/territoires-industrie/def#IndustryTerritory> }"
+
+
+def job(query, solutions="json", graph="turtle", default_graphs=(), named_graphs=()):
+    return QueryJob(query, tuple(default_graphs), tuple(named_graphs), FMT[solutions], FMT[graph])
+
+
+@pytest.fixture(scope="module")
+def nquads(dist):
+    return [dist / "territoires-industrie.nq"]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def with_engine(paths, body, **kwargs):
+    engine = EmbeddedEngine(paths, workers=kwargs.pop("workers", 2), max_result_bytes=kwargs.pop("max_result_bytes", 1 << 24))
+    await engine.start()
+    try:
+        return await body(engine)
+    finally:
+        await engine.close()
+
+
+def test_union_default_graph_and_formats(nquads):
+    async def body(engine):
+        result = await engine.execute(job(COUNT), timeout=10)
+        assert b'"10"' in result.body and result.format.key == "json"
+        graph = await engine.execute(job("CONSTRUCT WHERE { ?s a ?o } LIMIT 2", graph="ntriples"), timeout=10)
+        assert graph.format.key == "ntriples" and graph.body.count(b"\n") == 2
+        ask = await engine.execute(job("ASK { ?s ?p ?o }", solutions="xml"), timeout=10)
+        assert b"<boolean>true</boolean>" in ask.body
+        only = await engine.execute(job(COUNT, default_graphs=[
+            "https://w3id.org/territoires-industrie/graph/annonce-2018-11-22"]), timeout=10)
+        assert b'"9"' in only.body
+    run(with_engine(nquads, body))
+    assert nquads  # the engine loaded named graphs
+
+
+def test_stats_and_version(nquads):
+    store, version = load_store(nquads)
+    assert len(version) == 20
+    engine = InProcessEngine(nquads)
+    assert engine.stats.triples == 1874
+    assert len(engine.stats.graphs) == 11
+
+
+def test_syntax_error_names_the_position(nquads):
+    async def body(engine):
+        with pytest.raises(QuerySyntaxError, match="1:"):
+            await engine.execute(job("SELECT * WHERE { ?s ?p }"), timeout=10)
+    run(with_engine(nquads, body))
+
+
+def test_runaway_query_is_killed_and_the_pool_stays_responsive(nquads):
+    async def body(engine):
+        pids_before = set(engine.pool.pids)
+        slow = asyncio.create_task(engine.execute(job(SLOW), timeout=1.5))
+        await asyncio.sleep(0.2)
+        start = time.perf_counter()
+        for _ in range(20):  # cheap queries keep flowing on the other worker
+            await engine.execute(job(COUNT), timeout=10)
+        assert time.perf_counter() - start < 1.0
+        with pytest.raises(QueryTimedOut, match="limit of 1.5 s"):
+            await slow
+        killed = pids_before - set(engine.pool.pids)
+        assert len(killed) == 1 and engine.pool.replaced == 1
+        pid = killed.pop()
+        await asyncio.sleep(0.1)
+        assert not _alive(pid)  # the runaway worker no longer runs: its core is free
+        result = await engine.execute(job(COUNT), timeout=10)
+        assert b'"10"' in result.body
+    run(with_engine(nquads, body))
+
+
+def test_result_cap(nquads):
+    async def body(engine):
+        with pytest.raises(ResultTooLarge, match="LIMIT and OFFSET"):
+            await engine.execute(job("SELECT * WHERE { ?s ?p ?o }"), timeout=10)
+        small = await engine.execute(job("SELECT * WHERE { ?s ?p ?o } LIMIT 1"), timeout=10)
+        assert small.body
+    run(with_engine(nquads, body, max_result_bytes=10_000))
+
+
+def test_a_crashed_worker_is_replaced(nquads):
+    async def body(engine):
+        victim = next(iter(engine.pool.pids))
+        os.kill(victim, 9)
+        for _ in range(4):  # one of these may land on the dead worker
+            try:
+                await engine.execute(job(COUNT), timeout=10)
+            except QueryEvaluationError:
+                pass
+        result = await engine.execute(job(COUNT), timeout=10)
+        assert b'"10"' in result.body
+        assert victim not in engine.pool.pids
+    run(with_engine(nquads, body))
+
+
+def test_close_kills_busy_workers(nquads):
+    async def body(engine):
+        task = asyncio.create_task(engine.execute(job(SLOW), timeout=30))
+        await asyncio.sleep(0.3)
+        pids = set(engine.pool.pids)
+        await engine.close()
+        task.cancel()
+        await asyncio.sleep(0.1)
+        assert pids and not any(_alive(pid) for pid in pids)
+    engine = EmbeddedEngine(nquads, workers=2, max_result_bytes=1 << 20)
+
+    async def main():
+        await engine.start()
+        await body(engine)
+    run(main())
+
+
+def test_bad_data_file(tmp_path):
+    bad = tmp_path / "x.ttl"
+    bad.write_text("<a> <b> .", encoding="utf-8")
+    with pytest.raises(ValueError, match="x.ttl: not valid ttl"):
+        load_store([bad])
+    with pytest.raises(ValueError, match="unknown RDF file type"):
+        load_store([tmp_path / "x.csv"])
