@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 APT_TOOLS := raptor2-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup tools build serve validate test coverage import-cog clean
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup tools build serve validate test coverage import-cog bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -34,7 +37,7 @@ validate: setup
 	$(BIN)/territoires-lod validate
 
 serve: setup
-	$(BIN)/territoires-lod serve
+	$(BIN)/territoires-lod serve --host $(HOST) --port $(PORT)
 
 import-cog: node_modules/.installed $(VENV)/.installed
 	$(BIN)/territoires-lod import-cog

@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--rebuild", action="store_true", help="build dist/ even if it exists")
     p_pub = sub.add_parser("publish", help="load dist/ into a SPARQL Graph Store Protocol endpoint")
     p_pub.add_argument("url", help="Graph Store Protocol URL, e.g. http://localhost:7878/store")
-    p_pub.add_argument("--default-union", action="store_true",
-                       help="also PUT the union of all graphs as the default graph")
+    p_pub.add_argument("--no-default-union", dest="default_union", action="store_false",
+                       help="do not PUT the union of all graphs as the default graph")
     args = parser.parse_args(argv)
 
     try:

@@ -1,9 +1,9 @@
 """`territoires-lod publish URL`: load the dumps into a SPARQL 1.1 Graph Store Protocol endpoint.
 
 Each source's named graph is PUT as N-Triples to URL?graph=<graph IRI> (replacing what the store
-had under that name), so publishing twice gives the same store. The dumps' default graph is the
-union of the named graphs: configure the store to query the union by default (Oxigraph server:
-`--union-default-graph`), or pass --default-union to also PUT the union as the default graph.
+had under that name), and the union of all of them to URL?default, as in the dumps; publishing
+twice gives the same store. The union is materialised rather than left to a store's "union
+default graph" mode, which in some stores (Oxigraph) repeats a triple once per graph holding it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def graphs_of(nquads: Path) -> dict[str, list[str]]:
     return graphs
 
 
-def publish(*, url: str, dist_dir: Path, default_union: bool = False, timeout: float = 60,
+def publish(*, url: str, dist_dir: Path, default_union: bool = True, timeout: float = 60,
             progress: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
     """PUT every named graph (and optionally the union as default graph); return triples per graph."""
     graphs = graphs_of(dist_dir / "territoires-industrie.nq")

@@ -1,22 +1,31 @@
-"""The FastAPI application: thin routes that gather their dependencies and call one function."""
+"""The ASGI application: FastAPI for every route, with /sparql answered on a fast path.
+
+Routes stay thin: they gather their dependencies (engine, settings, cache: swappable through
+FastAPI's `dependency_overrides`) and call one function.
+"""
 
 from __future__ import annotations
 
+import logging
+import urllib.parse
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 
-from ._answer import Answer, Settings, answer_sparql, content_type, error_answer
+from ._answer import Answer, Settings, error_answer
 from ._cache import ResultCache
 from ._description import service_description
 from ._engine import Engine
+from ._fastpath import handle_sparql
 from ._media import negotiate
-from ._protocol import ProtocolError
 
+log = logging.getLogger("territoires_lod.server")
 router = APIRouter()
+_RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml", "trig": "trig",
+                   "nquads": "nquads"}
 
 
 def get_engine(request: Request) -> Engine:
@@ -36,80 +45,57 @@ def to_response(answer: Answer) -> Response:
                     media_type=None if answer.status == 304 else answer.media_type, headers=answer.headers)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing early (413) past `limit` bytes rather than buffering it all."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(413, f"The request body is larger than this endpoint's limit of {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def endpoint_url(request: Request) -> str:
-    return str(request.url.replace(query=None, fragment=None))
-
-
-def describe_service(request: Request, engine: Engine, accept: str | None, format_param=None) -> Answer:
-    fmt = negotiate(accept, kind="graph", format_param=format_param)
-    url = endpoint_url(request)
-    key = (url, fmt.key)
-    cache = request.app.state.descriptions
-    if key not in cache:
-        graph = service_description(endpoint=url, stats=engine.stats)
-        rdflib_format = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml",
-                         "trig": "trig", "nquads": "nquads"}[fmt.key]
-        if len(cache) > 64:
-            cache.clear()
-        cache[key] = graph.serialize(format=rdflib_format, encoding="utf-8")
-    return Answer(200, cache[key], content_type(fmt), {"Vary": "Accept"})
-
-
-@router.api_route("/sparql", methods=["GET", "POST", "HEAD"])
-async def sparql(request: Request, engine: Engine = Depends(get_engine),
-                 settings: Settings = Depends(get_settings), cache: ResultCache = Depends(get_cache)) -> Response:
-    accept = request.headers.get("accept")
-    try:
-        body = await read_body(request, limit=4 * settings.max_query_bytes)
-    except ProtocolError as exc:
-        return to_response(error_answer(exc.status, str(exc)))
-
-    def describe(accept_header):
-        return describe_service(request, engine, accept_header, request.query_params.get("format"))
-
-    answer = await answer_sparql(
-        method="GET" if request.method == "HEAD" else request.method,
-        content_type_header=request.headers.get("content-type"), query_string=request.url.query.encode("latin-1"),
-        body=body, accept=accept, if_none_match=request.headers.get("if-none-match"), engine=engine,
-        settings=settings, cache=cache, describe=describe, base_iri=endpoint_url(request))
-    response = to_response(answer)
-    if request.method == "HEAD":
-        response.body = b""
-    return response
-
-
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"])
 async def sparql_other_methods(request: Request) -> Response:
     answer = error_answer(405, f"{request.method} is not supported here: send queries with GET or POST "
                                "(SPARQL 1.1 Protocol). This endpoint is read-only.")
-    answer.headers["Allow"] = "GET, POST, HEAD, OPTIONS"
+    answer.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
     return to_response(answer)
 
 
-def create_app(*, engine: Engine, settings: Settings | None = None) -> FastAPI:
+class EndpointApp(FastAPI):
+    """FastAPI, except that GET/POST/HEAD /sparql go straight to `handle_sparql`."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/sparql" and scope["method"] in ("GET", "POST", "HEAD"):
+            await handle_sparql(self, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def endpoint_dependencies(self) -> tuple[Engine, Settings, ResultCache]:
+        """The same dependencies a route would get, `dependency_overrides` included."""
+        def resolve(dependency, default):
+            override = self.dependency_overrides.get(dependency)
+            return override() if override is not None else default
+
+        return (resolve(get_engine, self.state.engine), resolve(get_settings, self.state.settings),
+                resolve(get_cache, self.state.cache))
+
+    def describe_service(self, url: str, engine: Engine, accept: str | None, query_string: bytes) -> Answer:
+        params = urllib.parse.parse_qs(query_string.decode("latin-1"))
+        fmt = negotiate(accept, kind="graph", format_param=(params.get("format") or [None])[0])
+        key = (url, fmt.key, engine.version)
+        cache = self.state.descriptions
+        if key not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            graph = service_description(endpoint=url, stats=engine.stats)
+            cache[key] = graph.serialize(format=_RDFLIB_FORMATS[fmt.key], encoding="utf-8")
+        return Answer(200, cache[key], fmt.content_type, {"Vary": "Accept"})
+
+
+def create_app(*, engine: Engine, settings: Settings | None = None) -> EndpointApp:
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: EndpointApp):
         await app.state.engine.start()
         try:
             yield
         finally:
             await app.state.engine.close()
 
-    app = FastAPI(title="territoires-lod SPARQL endpoint", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = EndpointApp(title="territoires-lod", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine = engine
     app.state.settings = settings
     app.state.cache = ResultCache(max_bytes=settings.cache_bytes, max_entry_bytes=settings.cache_entry_bytes)
@@ -120,7 +106,8 @@ def create_app(*, engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
 
     @app.exception_handler(Exception)
-    async def internal_error(_request: Request, _exc: Exception) -> Response:  # never a stack trace
+    async def internal_error(request: Request, exc: Exception) -> Response:  # never a stack trace
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
         return to_response(error_answer(500, "Internal error of the endpoint; it has been logged."))
 
     return app

@@ -41,5 +41,15 @@ class ResultCache:
             old_key, old = self._entries.popitem(last=False)
             self.size -= len(old.body) + len(old_key)
 
+    def get_extra(self, key) -> bytes | None:
+        """Derived bytes (e.g. a gzipped body) kept under the same byte budget."""
+        entry = self._entries.get(repr(key))
+        if entry is not None:
+            self._entries.move_to_end(repr(key))
+        return None if entry is None else entry.body
+
+    def put_extra(self, key, data: bytes) -> None:
+        self.put(repr(key), CachedAnswer(data, ""))
+
     def __len__(self) -> int:
         return len(self._entries)

@@ -1,0 +1,164 @@
+"""Real clients and real backends: SPARQLWrapper against a live server, `--backend` and
+`publish` against a live Oxigraph server process that the tests start and stop."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from SPARQLWrapper import CSV, JSON, N3, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import JSONLD, RDFXML
+
+from territoires_lod._cli import main as cli_main
+
+from .conftest import IN_CI, LiveServer, free_port, wait_for_http
+
+TERRITORIES = ("SELECT ?t WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> } "
+               "ORDER BY ?t")
+CONSTRUCT = "CONSTRUCT WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> }"
+
+
+def oxigraph_binary() -> str:
+    path = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+    if path is None:
+        message = "the oxigraph server binary is missing (pip install oxigraph; make test installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+class OxigraphServer:
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{self.port}", *args],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for_http(f"{self.base}/query?query=ASK%7B%7D", process=self.process)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def oxigraph():
+    server = OxigraphServer()
+    yield server
+    server.stop()
+
+
+# --- SPARQLWrapper, as reusers use it -----------------------------------------------------------
+
+@pytest.mark.parametrize("return_format", [JSON, XML, CSV, TSV])
+def test_sparqlwrapper_select(live_dataset_server, return_format):
+    client = SPARQLWrapper(live_dataset_server.url)
+    client.setQuery(TERRITORIES)
+    client.setReturnFormat(return_format)
+    result = client.query()
+    converted = result.convert()
+    if return_format == JSON:
+        assert len(converted["results"]["bindings"]) == 10
+    elif return_format == XML:
+        assert len(converted.getElementsByTagName("result")) == 10
+    else:
+        assert converted.decode().count("territoire/") == 10
+
+
+@pytest.mark.parametrize("return_format", [TURTLE, N3, RDFXML, JSONLD, JSON, XML])
+def test_sparqlwrapper_construct(live_dataset_server, return_format):
+    client = SPARQLWrapper(live_dataset_server.url)
+    client.setQuery(CONSTRUCT)
+    client.setReturnFormat(return_format)
+    graph = client.queryAndConvert()
+    if isinstance(graph, (bytes, str)):
+        from rdflib import Graph
+
+        graph = Graph().parse(data=graph, format={TURTLE: "turtle", N3: "turtle"}.get(return_format, "json-ld"))
+    assert len(graph) == 10
+
+
+def test_sparqlwrapper_post_and_ask(live_dataset_server):
+    client = SPARQLWrapper(live_dataset_server.url)
+    client.setMethod("POST")
+    client.setQuery("ASK { ?s a <https://w3id.org/territoires-industrie/def#Programme> }")
+    client.setReturnFormat(JSON)
+    assert client.queryAndConvert()["boolean"] is True
+
+
+# --- publish and --backend against a real Oxigraph server ----------------------------------------
+
+def test_publish_then_serve_through_the_backend(oxigraph, dist, tmp_path):
+    root = dist.parent
+    code = cli_main(["--root", str(root), "publish", f"{oxigraph.base}/store"])
+    assert code == 0
+    direct = httpx.get(f"{oxigraph.base}/query", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                       headers={"Accept": "application/sparql-results+json"})
+    nquads = (dist / "territoires-industrie.nq").read_text().count("\n")
+    assert int(direct.json()["results"]["bindings"][0]["n"]["value"]) == nquads
+    # Publishing twice replaces the graphs: the store holds the same quads.
+    assert cli_main(["--root", str(root), "publish", f"{oxigraph.base}/store"]) == 0
+    again = httpx.get(f"{oxigraph.base}/query", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                      headers={"Accept": "application/sparql-results+json"})
+    assert again.json() == direct.json()
+
+    with LiveServer("--backend", f"{oxigraph.base}/query", "--timeout", "5") as front:
+        response = httpx.get(front.url, params={"query": TERRITORIES})
+        assert response.status_code == 200
+        assert len(response.json()["results"]["bindings"]) == 10
+        assert response.headers["etag"]
+        assert httpx.get(front.url, params={"query": TERRITORIES},
+                         headers={"If-None-Match": response.headers["etag"]}).status_code == 304
+        turtle = httpx.get(front.url, params={"query": CONSTRUCT}, headers={"Accept": "text/turtle"})
+        assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+        # The same safety rules before the backend: no update, no SERVICE.
+        assert httpx.get(front.url, params={"query": "CLEAR ALL"}).status_code == 403
+        service = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"
+        assert httpx.get(front.url, params={"query": service}).status_code == 400
+        bad = httpx.get(front.url, params={"query": "SELECT * WHERE { ?s ?p }"})
+        assert bad.status_code == 400 and "syntax" in bad.text
+        graph = "https://w3id.org/territoires-industrie/graph/annonce-2018-11-22"
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> }"
+        only = httpx.get(front.url, params={"query": count, "default-graph-uri": graph})
+        assert only.json()["results"]["bindings"][0]["n"]["value"] == "9"
+
+
+def test_backend_down_is_a_502(tmp_path):
+    with LiveServer("--backend", f"http://127.0.0.1:{free_port()}/query") as front:
+        response = httpx.get(front.url, params={"query": "ASK {}"})
+    assert response.status_code == 502
+    assert "cannot be reached" in response.text
+
+
+def test_publish_to_nowhere_fails_clearly(dist, capsys):
+    code = cli_main(["--root", str(dist.parent), "publish", f"http://127.0.0.1:{free_port()}/store"])
+    assert code == 1
+    assert "cannot reach the store" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_missing_data_file(tmp_path, capsys):
+    assert cli_main(["serve", "--data", str(tmp_path / "none.ttl")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cold_start_to_first_answer(dist):
+    import time
+
+    start = time.perf_counter()
+    with LiveServer("--data", str(dist / "territoires-industrie.nq")) as server:
+        response = httpx.get(server.url, params={"query": "ASK { ?s ?p ?o }"})
+        elapsed = time.perf_counter() - start
+    assert response.status_code == 200 and response.json()["boolean"] is True
+    assert elapsed < 3, f"cold start took {elapsed:.2f} s"
+
+
+def test_serve_logs_what_it_serves(dist):
+    with LiveServer("--data", str(dist / "territoires-industrie.nq")) as server:
+        pass
+    err = server.process.stderr.read()
+    assert "serving 1874 triples" in err
