@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p_serve.add_argument("--workers", type=int, default=None,
                          help="query worker processes (default: cores + 1)")
+    p_serve.add_argument("--fronts", type=int, default=1,
+                         help="HTTP front processes sharing the port (default: 1; try the number of cores "
+                              "for many cheap queries)")
     p_serve.add_argument("--data", type=Path, nargs="+", metavar="FILE",
                          help="serve these RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) "
                               "instead of dist/")
@@ -118,7 +121,7 @@ def _serve(args, iris: Iris) -> int:
                         max_result_bytes=args.max_result_mb << 20, cache_bytes=args.cache_mb << 20)
     try:
         serve(host=args.host, port=args.port, data=data or [], backend=args.backend, workers=args.workers,
-              settings=settings)
+              fronts=args.fronts, settings=settings)
     except ValueError as exc:  # unreadable data file
         print(f"territoires-lod: {exc}", file=sys.stderr)
         return 2

@@ -154,17 +154,26 @@ class EmbeddedEngine:
     """pyoxigraph in memory; queries run in forked worker processes with a hard time limit."""
 
     def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int,
-                 isolate_network: bool = True) -> None:
+                 isolate_network: bool = True, fronts: int = 1) -> None:
         from ._worker import start_zygote
 
         store, self.version = load_store(paths)
         self.stats = store_stats(store)
-        # Fork now, before the event loop or any thread exists; the front keeps no store.
-        self._zygote_pid, self._control = start_zygote(store, isolate=isolate_network)
+        # Fork now, before the event loop or any thread exists; the fronts keep no store.
+        self._zygote_pid, self._controls = start_zygote(store, fronts=fronts, isolate=isolate_network)
+        self._control = self._controls[0]
         del store
         self._workers = workers
         self._max_result_bytes = max_result_bytes
         self.pool = None
+
+    def use_front(self, index: int) -> None:
+        """In front process `index` (forked after this engine): keep that front's control socket."""
+        for i, control in enumerate(self._controls):
+            if i != index:
+                control.close()
+        self._control = self._controls[index]
+        self._controls = [self._control]
 
     async def start(self) -> None:
         from ._pool import QueryPool

@@ -17,29 +17,91 @@ def default_workers() -> int:
     return (os.cpu_count() or 1) + 1
 
 
-def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings):
+def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings, fronts: int):
     if backend:
         from ._remote import RemoteEngine
 
         return RemoteEngine(backend, max_result_bytes=settings.max_result_bytes)
     from ._engine import EmbeddedEngine
 
-    return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes)
+    return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes, fronts=fronts)
 
 
 def serve(*, host: str, port: int, data: list[Path], backend: str | None = None, workers: int | None = None,
-          settings: Settings | None = None, log_level: str = "info") -> None:
+          fronts: int = 1, settings: Settings | None = None, log_level: str = "info") -> None:
+    """Serve until interrupted. With `fronts` > 1, that many HTTP front processes share the
+    listening socket (and the zygote): the front's Python is the limit for cheap queries."""
+    settings = settings or Settings()
+    start = time.perf_counter()
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
+    sock = _listen(host, port)
+    engine = make_engine(data=data, backend=backend, workers=workers or default_workers(), settings=settings,
+                         fronts=fronts)
+    what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
+    print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql "
+          f"(loaded in {time.perf_counter() - start:.2f}s; {fronts} front(s))", file=sys.stderr)
+    if fronts == 1:
+        _run_front(engine, settings, sock, log_level)
+        return
+    children = []
+    for index in range(fronts):
+        pid = os.fork()
+        if pid == 0:
+            if hasattr(engine, "use_front"):
+                engine.use_front(index)
+            try:
+                _run_front(engine, settings, sock, log_level)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    _supervise(children)
+
+
+def _listen(host: str, port: int):
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this; without it small answers wait ~40 ms on delayed ACKs.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run_front(engine, settings: Settings, sock, log_level: str) -> None:
+    import asyncio
+
     import uvicorn
 
     from ._app import create_app
 
-    settings = settings or Settings()
-    start = time.perf_counter()
-    engine = make_engine(data=data, backend=backend, workers=workers or default_workers(), settings=settings)
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
-    what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
-    print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql "
-          f"(loaded in {time.perf_counter() - start:.2f}s)", file=sys.stderr)
     app = create_app(engine=engine, settings=settings)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
-                timeout_graceful_shutdown=2)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=2)
+    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+
+
+def _supervise(children: list[int]) -> None:
+    """Wait for the fronts; on SIGTERM/SIGINT pass it on and wait for them to finish."""
+    import signal
+
+    def stop(signum, _frame):
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for pid in children:
+        while True:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break

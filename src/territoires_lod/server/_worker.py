@@ -94,43 +94,57 @@ def isolate_network() -> bool:
         return False
 
 
-def zygote_loop(store, control: socket.socket, *, isolate: bool) -> None:
-    """Fork a worker for every socket the front sends; never returns."""
+def zygote_loop(store, controls: list[socket.socket], *, isolate: bool) -> None:
+    """Fork a worker for every socket a front sends, on that front's control socket; exit when
+    every front is gone. Never returns."""
+    import selectors
+
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front decides when we stop
-    while True:
-        try:
-            msg, fds, _flags, _addr = socket.recv_fds(control, 64, 1)
-        except OSError:
-            os._exit(0)
-        if not msg:  # the front is gone
-            os._exit(0)
-        worker_sock = socket.socket(fileno=fds[0])
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            if isolate:
-                isolate_network()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the fronts decide when we stop
+    selector = selectors.DefaultSelector()
+    for control in controls:
+        selector.register(control, selectors.EVENT_READ)
+    while selector.get_map():
+        for key, _ in selector.select():
+            control = key.fileobj
             try:
-                worker_loop(store, worker_sock)
-            finally:
-                sys.stdout.flush()
-                os._exit(0)
-        worker_sock.close()
-        control.sendall(pid.to_bytes(4, "big"))
+                msg, fds, _flags, _addr = socket.recv_fds(control, 64, 1)
+            except OSError:
+                msg, fds = b"", []
+            if not msg:  # that front is gone
+                selector.unregister(control)
+                control.close()
+                continue
+            worker_sock = socket.socket(fileno=fds[0])
+            pid = os.fork()
+            if pid == 0:
+                for other in controls:
+                    other.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                if isolate:
+                    isolate_network()
+                try:
+                    worker_loop(store, worker_sock)
+                finally:
+                    sys.stdout.flush()
+                    os._exit(0)
+            worker_sock.close()
+            control.sendall(pid.to_bytes(4, "big"))
+    os._exit(0)
 
 
-def start_zygote(store, *, isolate: bool = True) -> tuple[int, socket.socket]:
+def start_zygote(store, *, fronts: int = 1, isolate: bool = True) -> tuple[int, list[socket.socket]]:
     """Fork the zygote now (call before any thread or event loop starts); return its pid and
-    the front's end of the control socket."""
-    front, zygote = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    one control socket per front process."""
+    pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(fronts)]
     pid = os.fork()
     if pid == 0:
-        front.close()
+        for front, _ in pairs:
+            front.close()
         try:
-            zygote_loop(store, zygote, isolate=isolate)
+            zygote_loop(store, [zygote for _, zygote in pairs], isolate=isolate)
         finally:
             os._exit(0)
-    zygote.close()
-    return pid, front
+    for _, zygote in pairs:
+        zygote.close()
+    return pid, [front for front, _ in pairs]
