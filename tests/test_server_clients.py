@@ -162,3 +162,19 @@ def test_serve_logs_what_it_serves(dist):
         pass
     err = server.process.stderr.read()
     assert "serving 1874 triples" in err
+
+
+def test_several_fronts_share_the_port_and_stop_together(dist):
+    import os
+    import time
+
+    with LiveServer("--data", str(dist / "territoires-industrie.nq"), "--fronts", "2", "--workers", "1") as server:
+        for _ in range(20):
+            assert httpx.get(server.url, params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
+        children = [int(p) for p in open(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read().split()]
+        assert len(children) == 3  # the zygote and two fronts
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in children):
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] != "Z"
+                   for pid in children)
