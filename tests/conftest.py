@@ -15,25 +15,25 @@ SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI") == "true"
 
 
+def missing(message: str):
+    """Something CI must have is missing: fail under CI=true, skip visibly elsewhere."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_tool(name: str) -> str:
-    """The path of a tool CI must have: fail under CI=true when missing, skip visibly elsewhere."""
     path = shutil.which(name)
     if path is None:
-        message = f"{name} is not installed (make test installs it as root)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{name} is not installed (make test installs it as root)")
     return path
 
 
 def require_shared(relative: str) -> Path:
-    """Material from ../shared/: fail under CI=true when absent, skip visibly elsewhere."""
+    """Material from ../shared/, which tests read in place (never copied into the repo)."""
     path = SHARED / relative
     if not path.exists():
-        message = f"{path} is absent (shared material outside this team's machines)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{path} is absent (shared material outside this team's machines)")
     return path
 
 

@@ -7,16 +7,14 @@ import pytest
 from territoires_lod import DataError
 from territoires_lod._cog import import_cog, wanted_keys
 
-from .conftest import IN_CI, ROOT, copy_project, require_shared
+from .conftest import ROOT, copy_project, missing, require_shared
 
 PACKAGE_DIR = ROOT / "node_modules" / "@etalab" / "decoupage-administratif"
 
 
 def require_package():
     if not (PACKAGE_DIR / "package.json").exists():
-        if IN_CI:
-            pytest.fail(f"{PACKAGE_DIR} is missing (make test runs npm ci)")
-        pytest.skip(f"{PACKAGE_DIR} is missing; run npm ci")
+        missing(f"{PACKAGE_DIR} is missing (make test runs npm ci)")
 
 
 def test_package_is_pinned():

@@ -16,7 +16,7 @@ from SPARQLWrapper import JSONLD, RDFXML
 
 from territoires_lod._cli import main as cli_main
 
-from .conftest import IN_CI, LiveServer, free_port, wait_for_http
+from .conftest import LiveServer, free_port, missing, wait_for_http
 
 TERRITORIES = ("SELECT ?t WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> } "
                "ORDER BY ?t")
@@ -26,10 +26,7 @@ CONSTRUCT = "CONSTRUCT WHERE { ?t a <https://w3id.org/territoires-industrie/def#
 def oxigraph_binary() -> str:
     path = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
     if path is None:
-        message = "the oxigraph server binary is missing (pip install oxigraph; make test installs it)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("the oxigraph server binary is missing (pip install oxigraph; make test installs it)")
     return path
 
 
