@@ -108,7 +108,7 @@ def wait_for_http(url: str, *, process=None, seconds: float = 20) -> None:
 class LiveServer:
     """`territoires-lod serve` in a subprocess; `url` is its /sparql endpoint."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, root: Path | None = None, seconds: float = 20) -> None:
         import subprocess
         import sys
 
@@ -116,10 +116,11 @@ class LiveServer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = f"{self.base}/sparql"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "territoires_lod._cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+            [sys.executable, "-m", "territoires_lod._cli", *(["--root", str(root)] if root else []), "serve",
+             "--host", "127.0.0.1", "--port", str(self.port), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         try:
-            wait_for_http(self.url, process=self.process)
+            wait_for_http(self.url, process=self.process, seconds=seconds)
         except BaseException:
             self.stop()
             raise

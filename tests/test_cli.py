@@ -50,12 +50,17 @@ def test_validation_failure_exit_code(tmp_path, capsys):
     assert code == 1 and "validation failed; nothing was written" in err and "violation" in out
 
 
-def test_serve_builds_when_needed(tmp_path, capsys):
+def test_serve_builds_when_needed_then_serves(tmp_path):
+    import httpx
+
+    from .conftest import LiveServer
+
     project = copy_project(tmp_path)
-    code, out, _ = run(capsys, "--root", str(project.root), "serve")
-    assert code == 0 and "territoires-industrie.ttl" in out
-    code, out, err = run(capsys, "--root", str(project.root), "serve")
-    assert code == 0 and "validating" not in err
+    with LiveServer(root=project.root) as server:
+        response = httpx.get(server.url, params={"query": "ASK { ?s ?p ?o }"})
+        assert response.json()["boolean"] is True
+    assert (project.dist / "territoires-industrie.nq").exists()
+    assert "validating" in server.process.stderr.read()
 
 
 def test_bad_base_is_a_usage_error(capsys):
