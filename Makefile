@@ -45,5 +45,10 @@ import-cog: node_modules/.installed $(VENV)/.installed
 test: setup tools
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
+# Side-by-side benchmark (ours, Oxigraph server, rdflib-endpoint); writes bench/results/.
+bench: setup
+	bash bench/setup.sh
+	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf dist .pytest_cache .coverage

@@ -157,12 +157,14 @@ class EmbeddedEngine:
                  isolate_network: bool = True, fronts: int = 1) -> None:
         from ._worker import start_zygote
 
-        store, self.version = load_store(paths)
-        self.stats = store_stats(store)
-        # Fork now, before the event loop or any thread exists; the fronts keep no store.
-        self._zygote_pid, self._controls = start_zygote(store, fronts=fronts, isolate=isolate_network)
+        def load():
+            store, version = load_store(paths)
+            return store, (version, store_stats(store))
+
+        # Fork now, before the event loop or any thread exists; the data is loaded in the zygote.
+        self._zygote_pid, self._controls, (self.version, self.stats) = start_zygote(
+            load, fronts=fronts, isolate=isolate_network)
         self._control = self._controls[0]
-        del store
         self._workers = workers
         self._max_result_bytes = max_result_bytes
         self.pool = None

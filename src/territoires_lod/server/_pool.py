@@ -64,7 +64,9 @@ class QueryPool:
         self._idle: asyncio.Queue[_Worker] | None = None
         self._spawn_lock = threading.Lock()
         self._pids: set[int] = set()
-        self.replaced = 0  # workers killed for overrunning or lost, for the logs and tests
+        self.replaced = 0
+        self.retired = 0
+        self._tasks: set[asyncio.Task] = set()  # workers killed for overrunning or lost, for the logs and tests
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
@@ -111,13 +113,25 @@ class QueryPool:
             # The client went away mid-query: the worker's answer would arrive out of turn.
             await asyncio.shield(self._replace(worker))
             raise
-        self._idle.put_nowait(worker)
-        return reply
+        *reply, retire = reply
+        if retire:  # it finished this query, then asked to be replaced (memory grew)
+            self.retired += 1
+            self._kill(worker.pid)
+            worker.writer.close()
+            task = asyncio.get_running_loop().create_task(self._respawn())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            self._idle.put_nowait(worker)
+        return tuple(reply)
 
     async def _replace(self, worker: _Worker) -> None:
         self.replaced += 1
         self._kill(worker.pid)
         worker.writer.close()
+        self._idle.put_nowait(await self._spawn())
+
+    async def _respawn(self) -> None:
         self._idle.put_nowait(await self._spawn())
 
     def _kill(self, pid: int) -> None:

@@ -74,12 +74,35 @@ def execute(store, request: dict) -> tuple:
         return ("error", "evaluation", f"{type(exc).__name__}: {exc}")
 
 
+RETIRE_AFTER_PRIVATE_BYTES = 64 << 20
+
+
 def worker_loop(store, sock: socket.socket) -> None:
+    """Answer queries until the front closes the socket. Each reply ends with a `retire` flag.
+    A worker shares the store's pages with the zygote until a query writes to them (scans touch
+    reference counts and locks all over the store, copying pages); one whose private memory grew
+    past RETIRE_AFTER_PRIVATE_BYTES asks to be replaced by a fresh fork, so memory stays flat."""
+    import time
+
+    baseline = _private_bytes()
     while True:
         request = _wire.recv(sock)
         if request is None:
             return
-        _wire.send(sock, execute(store, request))
+        start = time.perf_counter()
+        reply = execute(store, request)
+        retire = time.perf_counter() - start > 0.02 and _private_bytes() - baseline > RETIRE_AFTER_PRIVATE_BYTES
+        _wire.send(sock, (*reply, retire))
+        if retire:
+            return
+
+
+def _private_bytes() -> int:
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as f:
+            return sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Private_"))
+    except OSError:
+        return 0
 
 
 def isolate_network() -> bool:
@@ -133,18 +156,33 @@ def zygote_loop(store, controls: list[socket.socket], *, isolate: bool) -> None:
     os._exit(0)
 
 
-def start_zygote(store, *, fronts: int = 1, isolate: bool = True) -> tuple[int, list[socket.socket]]:
-    """Fork the zygote now (call before any thread or event loop starts); return its pid and
-    one control socket per front process."""
+def start_zygote(load, *, fronts: int = 1, isolate: bool = True) -> tuple[int, list[socket.socket], object]:
+    """Fork the zygote now (call before any thread or event loop starts). The zygote calls
+    `load()` itself, so the store only ever lives in the zygote and, shared copy-on-write, in
+    its workers: the front processes never hold (or keep the freed pages of) the data.
+    Returns the zygote's pid, one control socket per front, and what `load()` reported."""
     pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(fronts)]
     pid = os.fork()
     if pid == 0:
         for front, _ in pairs:
             front.close()
         try:
+            try:
+                store, report = load()
+            except Exception as exc:  # noqa: BLE001 - sent to the front, which reports it
+                _wire.send(pairs[0][1], ("error", str(exc)))
+                os._exit(1)
+            _wire.send(pairs[0][1], ("ok", report))
             zygote_loop(store, [zygote for _, zygote in pairs], isolate=isolate)
         finally:
             os._exit(0)
     for _, zygote in pairs:
         zygote.close()
-    return pid, [front for front, _ in pairs]
+    controls = [front for front, _ in pairs]
+    reply = _wire.recv(controls[0])
+    if reply is None or reply[0] != "ok":
+        for control in controls:
+            control.close()
+        os.waitpid(pid, 0)
+        raise ValueError(reply[1] if reply else "the data could not be loaded")
+    return pid, controls, reply[1]
