@@ -74,7 +74,7 @@ def execute(store, request: dict) -> tuple:
         return ("error", "evaluation", f"{type(exc).__name__}: {exc}")
 
 
-RETIRE_AFTER_PRIVATE_BYTES = 64 << 20
+RETIRE_AFTER_PRIVATE_BYTES = 1 << 30  # a safety valve: retiring costs copy-on-write faults again
 
 
 def worker_loop(store, sock: socket.socket) -> None:
