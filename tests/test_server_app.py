@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import socket
 import threading
-import urllib.parse
 
 import httpx
 import pytest

@@ -114,6 +114,6 @@ def _load_json(path: Path):
         with path.open(encoding="utf-8") as f:
             return json.load(f)
     except FileNotFoundError:
-        raise DataError(f"not found; install the package first (npm ci)", path=path) from None
+        raise DataError("not found; install the package first (npm ci)", path=path) from None
     except json.JSONDecodeError as exc:
         raise DataError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None

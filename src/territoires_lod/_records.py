@@ -12,7 +12,7 @@ from typing import Any
 
 from ._errors import DataError, DataErrors
 from ._tables import Row, YamlMap, read_table, read_yaml
-from ._values import PartialDate, luhn_valid, parse_amount, parse_partial_date
+from ._values import PartialDate, luhn_valid, parse_partial_date
 
 
 @dataclass(frozen=True)
