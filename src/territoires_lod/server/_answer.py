@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ._cache import CachedAnswer, ResultCache
 from ._engine import Engine, EngineError, QueryJob
-from ._media import FORMATS, ResultFormat, negotiate
+from ._media import ResultFormat, format_by_key, negotiate
 from ._protocol import ProtocolError, SparqlRequest, parse_query_request
 
 
@@ -38,10 +38,6 @@ def error_answer(status: int, message: str) -> Answer:
     return Answer(status, (message.rstrip("\n") + "\n").encode("utf-8"))
 
 
-def content_type(fmt: ResultFormat) -> str:
-    return fmt.content_type
-
-
 def etag_for(version: str, request: SparqlRequest, fmt_key: str, base_iri: str | None) -> str:
     digest = hashlib.sha256("\x1f".join(
         (version, fmt_key, base_iri or "", request.query, " ".join(request.default_graphs),
@@ -59,7 +55,7 @@ def _negotiate(accept: str | None, kind: str, format_param: str | None, *, stric
     except ProtocolError:
         if strict:
             raise
-        return FORMATS_BY_KEY["json" if kind == "solutions" else "turtle"]
+        return format_by_key("json" if kind == "solutions" else "turtle")
 
 
 def _form_kind(request: SparqlRequest) -> str | None:
@@ -82,9 +78,9 @@ async def answer_query(request: SparqlRequest, *, accept: str | None, if_none_ma
     if cached is not None:
         return Answer(200, cached.body, cached.media_type, headers)
     job = QueryJob(request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt,
-                   base_iri)
+                   base_iri, form=request.analysis.form)
     result = await engine.execute(job, timeout=settings.timeout)
-    media_type = content_type(result.format)
+    media_type = result.format.content_type
     cache.put(etag, CachedAnswer(result.body, media_type))
     return Answer(200, result.body, media_type, headers)
 
@@ -108,5 +104,3 @@ async def answer_sparql(*, method: str, content_type_header: str | None, query_s
     except EngineError as exc:
         return error_answer(exc.status, str(exc))
 
-
-FORMATS_BY_KEY = {f.key: f for f in FORMATS}

@@ -25,6 +25,7 @@ class QueryJob:
     solutions_format: ResultFormat
     graph_format: ResultFormat
     base_iri: str | None = None  # relative IRIs in the query resolve against the endpoint's URL
+    form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE, as the front's lexer saw it
 
 
 @dataclass(frozen=True)

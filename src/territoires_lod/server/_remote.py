@@ -50,10 +50,7 @@ class RemoteEngine:
         from SPARQLWrapper import POSTDIRECTLY, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-        from ._lexer import analyse
-
-        form = analyse(job.query).form
-        fmt = job.graph_format if form in ("CONSTRUCT", "DESCRIBE") else job.solutions_format
+        fmt = job.graph_format if job.form in ("CONSTRUCT", "DESCRIBE") else job.solutions_format
         client = SPARQLWrapper(self.url)
         client.setQuery(job.query)
         client.setMethod("POST")
