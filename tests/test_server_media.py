@@ -6,6 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from territoires_lod.server._media import (
+    DOCUMENT,
     FORMAT_NAMES,
     FORMATS,
     GRAPH,
@@ -221,7 +222,8 @@ def test_parse_accept(header, expected):
 
 
 # The table against pyoxigraph: names, media types and extensions must be the ones it knows.
-@pytest.mark.parametrize("fmt", FORMATS, ids=[f.key for f in FORMATS])
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f.kind != DOCUMENT],
+                         ids=[f.key for f in FORMATS if f.kind != DOCUMENT])
 def test_each_format_names_a_pyoxigraph_format(fmt):
     enum = ox.QueryResultsFormat if fmt.kind == SOLUTIONS else ox.RdfFormat
     ox_format = getattr(enum, fmt.ox_name)
@@ -233,13 +235,68 @@ def test_the_tables_are_consistent():
     keys = [f.key for f in FORMATS]
     assert len(set(keys)) == len(keys)
     assert formats_of(SOLUTIONS)[0].key == "json" and formats_of(GRAPH)[0].key == "turtle"
-    assert {f.kind for f in FORMATS} == {SOLUTIONS, GRAPH}
+    assert {f.kind for f in FORMATS} == {SOLUTIONS, GRAPH, DOCUMENT}
     for name in FORMAT_NAMES:
         for key, kind in ((name.solutions, SOLUTIONS), (name.graph, GRAPH)):
             if key is not None:
                 assert format_by_key(key).kind == kind
     assert set(KIND_OF_FORM.values()) == {SOLUTIONS, GRAPH}
-    assert "html" not in keys
+    assert all(f.kind != DOCUMENT for f in formats_of(SOLUTIONS) + formats_of(GRAPH))
+    assert [f.key for f in formats_of(DOCUMENT)] == ["turtle", "html", "jsonld", "ntriples", "rdfxml"]
+
+
+# Dereferenced IRIs: a page for browsers, Turtle for `*/*`, each RDF format by name or type.
+@pytest.mark.parametrize("accept, format_param, key", [
+    (BROWSER, None, "html"),
+    (CHROME, None, "html"),
+    ("*/*", None, "turtle"),
+    (None, None, "turtle"),
+    ("text/turtle", None, "turtle"),
+    ("application/ld+json", None, "jsonld"),
+    ("application/n-triples", None, "ntriples"),
+    ("application/rdf+xml", None, "rdfxml"),
+    ("application/xhtml+xml", None, "html"),
+    ("text/html;q=0.5, text/turtle;q=0.9", None, "turtle"),
+    ("text/html;q=0.9, text/turtle;q=0.5", None, "html"),
+    ("text/*", None, "turtle"),
+    (SW_JSONLD, None, "jsonld"),
+    (BROWSER, "ttl", "turtle"),
+    (BROWSER, "jsonld", "jsonld"),
+    (BROWSER, "json", "jsonld"),
+    (BROWSER, "nt", "ntriples"),
+    (BROWSER, "rdf", "rdfxml"),
+    ("text/turtle", "html", "html"),
+    (BROWSER, "text/turtle", "turtle"),
+])
+def test_negotiate_a_document(accept, format_param, key):
+    assert negotiate(accept, kind=DOCUMENT, format_param=format_param).key == key
+
+
+@pytest.mark.parametrize("accept, format_param, status, words", [
+    ("image/png", None, 406, "allows none of the result formats of a resource"),
+    ("text/csv", None, 406, "text/turtle"),
+    ("application/json", None, 406, "application/ld+json"),  # JSON-LD only by its own name
+    ("text/turtle;q=0, text/html;q=0, */*;q=0.1", None, 200, ""),
+    (None, "csv", 400, "not a format of a resource"),
+    (None, "trig", 400, "not a format of a resource"),
+    (None, "bogus", 400, "not a known format"),
+])
+def test_documents_refuse_what_they_cannot_write(accept, format_param, status, words):
+    if status == 200:
+        assert negotiate(accept, kind=DOCUMENT, format_param=format_param).key == "jsonld"
+        return
+    with pytest.raises(ProtocolError) as caught:
+        negotiate(accept, kind=DOCUMENT, format_param=format_param)
+    assert caught.value.status == status and words in str(caught.value)
+
+
+def test_html_is_not_a_query_result_format():
+    for kind in (SOLUTIONS, GRAPH):
+        with pytest.raises(ProtocolError) as caught:
+            negotiate(None, kind=kind, format_param="html")
+        assert "not a known format" in str(caught.value)
+        with pytest.raises(ProtocolError):
+            negotiate("text/html", kind=kind)
 
 
 def test_content_type_carries_a_charset_only_where_the_type_has_one():

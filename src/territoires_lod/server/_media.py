@@ -29,8 +29,10 @@ from ._protocol import ProtocolError, parse_media_type
 
 SOLUTIONS = "solutions"
 GRAPH = "graph"
+DOCUMENT = "document"  # what a dereferenced IRI answers: a page or an RDF description
 KIND_OF_FORM = {"SELECT": SOLUTIONS, "ASK": SOLUTIONS, "CONSTRUCT": GRAPH, "DESCRIBE": GRAPH}
-_FORMS_OF_KIND = {SOLUTIONS: "a SELECT or ASK query", GRAPH: "a CONSTRUCT or DESCRIBE query"}
+_FORMS_OF_KIND = {SOLUTIONS: "a SELECT or ASK query", GRAPH: "a CONSTRUCT or DESCRIBE query",
+                  DOCUMENT: "a resource"}
 _QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
 
 
@@ -68,7 +70,13 @@ FORMATS = (
     ResultFormat("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), GRAPH, "RDF_XML", "rdf", True),
     ResultFormat("trig", "application/trig", (), GRAPH, "TRIG", "trig", False),
     ResultFormat("nquads", "application/n-quads", (), GRAPH, "N_QUADS", "nq", False),
+    # Pages of dereferenced IRIs; with them, the graph formats of DOCUMENT_KEYS.
+    ResultFormat("html", "text/html", ("application/xhtml+xml",), DOCUMENT, "", "html", True),
 )
+
+# The formats a dereferenced IRI answers in, in order of preference: Turtle for `*/*` (curl,
+# scripts); browsers name text/html and get the page.
+DOCUMENT_KEYS = ("turtle", "html", "jsonld", "ntriples", "rdfxml")
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,13 @@ class FormatName:
     name: str
     solutions: str | None
     graph: str | None
+    document: str | None = "graph"  # "graph": the same as for graphs, when a document has it
+
+    def key_for(self, kind: str) -> str | None:
+        if kind == SOLUTIONS:
+            return self.solutions
+        key = self.graph if kind == GRAPH or self.document == "graph" else self.document
+        return key if kind != DOCUMENT or key in DOCUMENT_KEYS else None
 
 
 FORMAT_NAMES = (
@@ -98,6 +113,7 @@ FORMAT_NAMES = (
     FormatName("trig", None, "trig"),
     FormatName("nquads", None, "nquads"),
     FormatName("nq", None, "nquads"),
+    FormatName("html", None, None, "html"),
 )
 
 
@@ -116,8 +132,10 @@ ANY = MediaRange("*", "*")
 
 
 def formats_of(kind: str) -> tuple[ResultFormat, ...]:
+    if kind == DOCUMENT:
+        return tuple(format_by_key(key) for key in DOCUMENT_KEYS)
     if kind not in (SOLUTIONS, GRAPH):
-        raise ValueError(f"kind must be {SOLUTIONS!r} or {GRAPH!r}, not {kind!r}")
+        raise ValueError(f"kind must be {SOLUTIONS!r}, {GRAPH!r} or {DOCUMENT!r}, not {kind!r}")
     return tuple(f for f in FORMATS if f.kind == kind)
 
 
@@ -198,17 +216,20 @@ def _governing_range(candidate: ResultFormat, ranges: list[MediaRange]) -> tuple
 def _named_format(value: str, kind: str) -> ResultFormat:
     lowered = value.lower()
     named = next((n for n in FORMAT_NAMES if n.name == lowered), None)
+    if named is not None and kind != DOCUMENT and named.solutions is None and named.graph is None:
+        named = None  # a page format: unknown to the query endpoint
     if named is not None:
-        key = named.solutions if kind == SOLUTIONS else named.graph
+        key = named.key_for(kind)
         if key is not None:
             return format_by_key(key)
         return _wrong_kind(value, kind)
     parsed = parse_media_type(value)
     if parsed is not None:
         media = f"{parsed[0]}/{parsed[1]}"
-        matching = [f for f in FORMATS if media == f.media_type or media in f.aliases]
+        matching = [f for f in FORMATS if (media == f.media_type or media in f.aliases)
+                    and (kind == DOCUMENT or f.kind != DOCUMENT)]
         for candidate in matching:
-            if candidate.kind == kind:
+            if candidate in formats_of(kind):
                 return candidate
         if matching:
             return _wrong_kind(value, kind)
@@ -218,13 +239,16 @@ def _named_format(value: str, kind: str) -> ResultFormat:
 
 
 def _wrong_kind(value: str, kind: str) -> NoReturn:
+    if kind == DOCUMENT:
+        raise ProtocolError(400, f"The format parameter {_shorten(value)!r} is not a format of "
+                                 f"{_FORMS_OF_KIND[kind]}; use {_names_for(kind)}.")
     other = GRAPH if kind == SOLUTIONS else SOLUTIONS
     raise ProtocolError(400, f"The format parameter {_shorten(value)!r} is a format for "
                              f"{_FORMS_OF_KIND[other]}, not for {_FORMS_OF_KIND[kind]}; use {_names_for(kind)}.")
 
 
 def _names_for(kind: str) -> str:
-    return ", ".join(n.name for n in FORMAT_NAMES if (n.solutions if kind == SOLUTIONS else n.graph))
+    return ", ".join(n.name for n in FORMAT_NAMES if n.key_for(kind))
 
 
 def _list_elements(header: str) -> list[str]:
