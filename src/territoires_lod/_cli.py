@@ -105,14 +105,19 @@ def _import_cog(args, iris: Iris) -> int:
 
 def _serve(args, iris: Iris) -> int:
     from .server import Settings, serve
+    from .server._serve import SiteOptions
 
     data = args.data
+    project = _project(args)
+    site = SiteOptions(yasgui_dir=args.root / "node_modules/@zazuko/yasgui/build",
+                       examples=tuple(_examples(args.root / "queries")))
     if data is None and args.backend is None:
-        project = _project(args)
         if args.rebuild or not (project.dist / "SHA256SUMS").exists():
             _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris)
         print(f"The dumps are in {project.dist.resolve()}/", file=sys.stderr)
         data = [project.dist / "territoires-industrie.nq"]
+    if args.data is None and (project.dist / "SHA256SUMS").exists():
+        site = SiteOptions(dist_dir=project.dist, examples=site.examples, yasgui_dir=site.yasgui_dir)
     for path in data or ():
         if not path.is_file():
             print(f"territoires-lod: --data: {path}: no such file", file=sys.stderr)
@@ -121,11 +126,27 @@ def _serve(args, iris: Iris) -> int:
                         max_result_bytes=args.max_result_mb << 20, cache_bytes=args.cache_mb << 20)
     try:
         serve(host=args.host, port=args.port, data=data or [], backend=args.backend, workers=args.workers,
-              fronts=args.fronts, settings=settings)
+              fronts=args.fronts, settings=settings, site=site)
     except ValueError as exc:  # unreadable data file
         print(f"territoires-lod: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _examples(folder: Path) -> list[dict]:
+    """The example queries for the query UI's tabs: `# title: fr / en` and `# description:` lines."""
+    found = []
+    for path in sorted(folder.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        meta = {}
+        for line in text.splitlines():
+            if line.startswith("# ") and ":" in line:
+                name, _, value = line[2:].partition(":")
+                fr, _, en = value.strip().partition(" / ")
+                meta[name.strip()] = {"fr": fr, "en": en or fr}
+        found.append({"title": meta.get("title", {"fr": path.stem, "en": path.stem}),
+                      "description": meta.get("description", {"fr": "", "en": ""}), "query": text})
+    return found
 
 
 def _publish(args, iris: Iris) -> int:

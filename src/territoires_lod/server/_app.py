@@ -1,5 +1,9 @@
 """The ASGI application: FastAPI for every route, with /sparql answered on a fast path.
 
+/sparql is the SPARQL 1.1 Protocol; every other path is the linked-data front (`_web`): pages,
+dereferenced IRIs, downloads, the query UI. Paths under the canonical base's path
+(`/territoires-industrie/…`, as w3id.org forwards them) are answered as the same path at the root.
+
 Routes stay thin: they gather their dependencies (engine, settings, cache: swappable through
 FastAPI's `dependency_overrides`) and call one function.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import logging
 import urllib.parse
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -21,23 +26,14 @@ from ._description import service_description
 from ._engine import Engine
 from ._fastpath import handle_sparql
 from ._media import negotiate
+from ._site import Site
+from ._web import get_cache, get_engine, get_settings
+from ._web import router as web_router
 
 log = logging.getLogger("territoires_lod.server")
 router = APIRouter()
 _RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml", "trig": "trig",
                    "nquads": "nquads"}
-
-
-def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def get_cache(request: Request) -> ResultCache:
-    return request.app.state.cache
 
 
 def to_response(answer: Answer) -> Response:
@@ -57,6 +53,9 @@ class EndpointApp(FastAPI):
     """FastAPI, except that GET/POST/HEAD /sparql go straight to `handle_sparql`."""
 
     async def __call__(self, scope, receive, send) -> None:
+        prefix = self.state.base_path
+        if scope["type"] == "http" and prefix and scope["path"].startswith(prefix):
+            scope = {k: v for k, v in scope.items() if k != "raw_path"} | {"path": scope["path"][len(prefix) - 1:]}
         if scope["type"] == "http" and scope["path"] == "/sparql" and scope["method"] in ("GET", "POST", "HEAD"):
             await handle_sparql(self, scope, receive, send)
             return
@@ -84,7 +83,11 @@ class EndpointApp(FastAPI):
         return Answer(200, cache[key], fmt.content_type, {"Vary": "Accept"})
 
 
-def create_app(*, engine: Engine, settings: Settings | None = None) -> EndpointApp:
+def create_app(*, engine: Engine, settings: Settings | None = None, site: Site | None = None,
+               examples: list[dict] | tuple = (), yasgui_dir: Path | None = None) -> EndpointApp:
+    """`site`: what dist/ holds besides the store (catalogue, ontology, shapes, downloads); without
+    it only /sparql answers. `examples`: the query UI's tabs ({"title": {lang: …}, "description":
+    {lang: …}, "query": …}). `yasgui_dir`: the folder of YASGUI's built assets, if installed."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -100,10 +103,17 @@ def create_app(*, engine: Engine, settings: Settings | None = None) -> EndpointA
     app.state.settings = settings
     app.state.cache = ResultCache(max_bytes=settings.cache_bytes, max_entry_bytes=settings.cache_entry_bytes)
     app.state.descriptions = {}
+    app.state.site = site
+    app.state.examples = list(examples)
+    app.state.yasgui_dir = yasgui_dir
+    app.state.ontology_html = None
+    path = urllib.parse.urlsplit(site.base).path if site is not None else "/"
+    app.state.base_path = path if path != "/" else None
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["ETag", "Content-Type", "Cache-Control"], max_age=86400)
     app.include_router(router)
+    app.include_router(web_router)  # last: its catch-all route answers every other IRI
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:  # never a stack trace

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ._answer import Settings
@@ -27,21 +28,39 @@ def make_engine(*, data: list[Path], backend: str | None, workers: int, settings
     return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes, fronts=fronts)
 
 
+@dataclass(frozen=True)
+class SiteOptions:
+    """What the linked-data front serves besides /sparql (see `create_app`)."""
+
+    dist_dir: Path | None = None
+    examples: tuple = ()
+    yasgui_dir: Path | None = None
+
+
 def serve(*, host: str, port: int, data: list[Path], backend: str | None = None, workers: int | None = None,
-          fronts: int = 1, settings: Settings | None = None, log_level: str = "info") -> None:
+          fronts: int = 1, settings: Settings | None = None, log_level: str = "info",
+          site: SiteOptions | None = None) -> None:
     """Serve until interrupted. With `fronts` > 1, that many HTTP front processes share the
     listening socket (and the zygote): the front's Python is the limit for cheap queries."""
     settings = settings or Settings()
+    site = site or SiteOptions()
+    loaded_site = None
+    if site.dist_dir is not None:
+        from ._site import load_site
+
+        loaded_site = load_site(site.dist_dir)  # before forking: the fronts share it
     start = time.perf_counter()
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     sock = _listen(host, port)
     engine = make_engine(data=data, backend=backend, workers=workers or default_workers(), settings=settings,
                          fronts=fronts)
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
-    print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql "
+    pages = f"; pages and IRIs at http://{host}:{port}/" if loaded_site is not None else ""
+    print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql{pages} "
           f"(loaded in {time.perf_counter() - start:.2f}s; {fronts} front(s))", file=sys.stderr)
+    front = {"site": loaded_site, "examples": site.examples, "yasgui_dir": site.yasgui_dir}
     if fronts == 1:
-        _run_front(engine, settings, sock, log_level)
+        _run_front(engine, settings, sock, log_level, front)
         return
     children = []
     for index in range(fronts):
@@ -50,7 +69,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
             if hasattr(engine, "use_front"):
                 engine.use_front(index)
             try:
-                _run_front(engine, settings, sock, log_level)
+                _run_front(engine, settings, sock, log_level, front)
             finally:
                 os._exit(0)
         children.append(pid)
@@ -71,14 +90,14 @@ def _listen(host: str, port: int):
     return sock
 
 
-def _run_front(engine, settings: Settings, sock, log_level: str) -> None:
+def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) -> None:
     import asyncio
 
     import uvicorn
 
     from ._app import create_app
 
-    app = create_app(engine=engine, settings=settings)
+    app = create_app(engine=engine, settings=settings, **front)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=2)
     asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
 
