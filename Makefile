@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_TOOLS := raptor2-utils
+APT_TOOLS := raptor2-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 HOST ?= 127.0.0.1
@@ -22,12 +22,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-# Debian tools the tests use (rapper, an independent RDF parser). Needs root or sudo.
+# Debian tools the tests use (rapper, an independent RDF parser; chromium, for the browser test).
+# Needs root or sudo.
 tools:
-	@if ! command -v rapper >/dev/null 2>&1; then \
+	@if ! command -v rapper >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then \
 	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_TOOLS); \
-	  else echo "note: cannot install $(APT_TOOLS) (not root); the rapper tests will be skipped"; fi; \
+	  else echo "note: cannot install $(APT_TOOLS) (not root); the rapper and browser tests will be skipped"; fi; \
 	fi
 
 build: setup

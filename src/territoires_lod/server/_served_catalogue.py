@@ -48,7 +48,12 @@ def _served(site: Site, server: str) -> Graph:
     graph.add((service, DCAT.endpointDescription, endpoint))
     graph.add((service, DCAT.servesDataset, site.dataset))
     graph.add((service, DCTERMS.conformsTo, SPARQL_PROTOCOL))
+    graph.add((SPARQL_PROTOCOL, RDF.type, DCTERMS.Standard))
     graph.add((service, DCTERMS.license, ETALAB_2))
+    # What DCAT-AP recommends for a data service, taken from the dataset it serves.
+    for prop in (DCAT.theme, DCAT.keyword, DCTERMS.publisher, DCAT.contactPoint, DCTERMS.accessRights):
+        for value in site.catalogue.objects(site.dataset, prop):
+            graph.add((service, prop, value))
     graph.add((site.dataset, VOID.sparqlEndpoint, endpoint))
     for catalogue in site.catalogue.subjects(RDF.type, DCAT.Catalog):
         graph.add((catalogue, DCAT.service, service))

@@ -1,0 +1,348 @@
+"""Dereferencing and pages through FastAPI's TestClient, on a real in-process engine and the built dist/."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+import html
+import xml.etree.ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, RDFS, SKOS, XSD
+
+from territoires_lod import CANONICAL_BASE
+from territoires_lod.server import InProcessEngine, create_app
+from territoires_lod.server._site import load_site
+from territoires_lod.server._web import get_site
+
+from .conftest import require_shared
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+RDF_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
+               "application/rdf+xml": "xml"}
+EXAMPLES = [{"title": {"fr": "Les territoires", "en": "The territories"},
+             "description": {"fr": "Tous les territoires.", "en": "All territories."},
+             "query": "PREFIX ti: <https://w3id.org/territoires-industrie/def#>\n"
+                      "SELECT ?t WHERE { ?t a ti:IndustryTerritory } ORDER BY ?t"}]
+
+
+@pytest.fixture(scope="module")
+def site(dist):
+    return load_site(dist)
+
+
+@pytest.fixture(scope="module")
+def client(dist, site):
+    engine = InProcessEngine([dist / "territoires-industrie.nq"])
+    app = create_app(engine=engine, site=site, examples=EXAMPLES)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def served_iris(union: Graph) -> list[str]:
+    """Every IRI under the base that the dataset mentions, fragments removed."""
+    found = set()
+    for triple in union:
+        for term in triple:
+            if isinstance(term, URIRef) and str(term).startswith(CANONICAL_BASE):
+                found.add(str(term).split("#", 1)[0])
+    return sorted(found)
+
+
+def expected_description(union: Graph, catalogue: Graph, site, iri: str) -> Graph:
+    """The description of an IRI, computed here from the union graph without the server's code."""
+    if iri == f"{CANONICAL_BASE}def":
+        return site.ontology
+    if iri == f"{CANONICAL_BASE}shapes":
+        return site.shapes
+    expected = Graph()
+    for graph in (union, catalogue):
+        subject = URIRef(iri)
+        expected += graph.triples((subject, None, None))
+        first = [o for o in graph.objects(subject, None) if str(o).startswith(iri + "#")]
+        second = [o for f in first for o in graph.objects(f, None) if str(o).startswith(iri + "#")]
+        for node in set(first + second):
+            expected += graph.triples((node, None, None))
+        expected += graph.triples((None, None, subject))
+    return expected
+
+
+def by_value(graph: Graph) -> Graph:
+    """The graph with decimals in one lexical form: Oxigraph keeps a decimal's value, not its
+    lexical form ("1300000000.0" comes back as "1300000000"), as the SPARQL endpoint does too."""
+    out = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype == XSD.decimal:
+            o = Literal(Decimal(str(o)).normalize(), datatype=XSD.decimal)
+        out.add((s, p, o))
+    return out
+
+
+def path_of(iri: str) -> str:
+    return "/" + iri[len(CANONICAL_BASE):]
+
+
+@pytest.fixture(scope="module")
+def served_catalogue(client):
+    graph = Graph()
+    graph.parse(data=client.get("/dataset", headers={"Accept": "text/turtle"}).text, format="turtle")
+    return graph
+
+
+def test_every_iri_of_the_dataset_answers_in_every_format(client, union, site, served_catalogue):
+    # {base}dist/… are the download URLs: files, served as they are (see the downloads test).
+    iris = sorted(i for i in set(served_iris(union)) | set(served_iris(site.catalogue))
+                  if not i.startswith(f"{CANONICAL_BASE}dist/"))
+    assert len(iris) > 240
+    failures = []
+    for iri in iris:
+        if iri in (CANONICAL_BASE, f"{CANONICAL_BASE}dataset", f"{CANONICAL_BASE}catalogue"):
+            expected = served_catalogue
+        else:
+            expected = expected_description(union, served_catalogue, site, iri)
+        for media, rdflib_format in RDF_FORMATS.items():
+            response = client.get(path_of(iri), headers={"Accept": media})
+            if response.status_code != 200 or not response.headers["content-type"].startswith(media):
+                failures.append((iri, media, response.status_code))
+                continue
+            got = Graph()
+            got.parse(data=response.content, format=rdflib_format, publicID=iri)
+            if not by_value(got).isomorphic(by_value(expected)):
+                failures.append((iri, media, f"{len(got)} triples, expected {len(expected)}"))
+        page = client.get(path_of(iri), headers={"Accept": BROWSER})
+        label = label_of(union, site, URIRef(iri))
+        if page.status_code != 200 or (label is not None and html.escape(label, quote=False) not in page.text):
+            failures.append((iri, "html", page.status_code, label))
+    assert failures == []
+
+
+def label_of(union: Graph, site, iri: URIRef) -> str | None:
+    if str(iri) in (f"{CANONICAL_BASE}def", f"{CANONICAL_BASE}shapes"):
+        return None  # whole documents: pyLODE's page and the shapes table
+    for graph in (union, site.catalogue):
+        labels = [o for p in (SKOS.prefLabel, RDFS.label) for o in graph.objects(iri, p) if isinstance(o, Literal)]
+        french = [str(o) for o in labels if o.language == "fr"] or [str(o) for o in labels]
+        if french:
+            return sorted(french)[0] if len(set(french)) == 1 else french[0]
+    return None
+
+
+@pytest.mark.parametrize(("path", "accept", "media", "location"), [
+    ("/id/commune/11262", BROWSER, "text/html", "/id/commune/11262.html"),
+    ("/id/commune/11262", "*/*", "text/turtle", "/id/commune/11262.ttl"),
+    ("/id/commune/11262", None, "text/turtle", "/id/commune/11262.ttl"),
+    ("/id/commune/11262", "application/ld+json", "application/ld+json", "/id/commune/11262.jsonld"),
+    ("/id/commune/11262", "application/n-triples", "application/n-triples", "/id/commune/11262.nt"),
+    ("/id/commune/11262", "application/rdf+xml", "application/rdf+xml", "/id/commune/11262.rdf"),
+    ("/id/commune/11262", "text/html;q=0.4, text/turtle;q=0.8", "text/turtle", "/id/commune/11262.ttl"),
+    ("/id/commune/11262", "text/turtle;q=0.4, text/html", "text/html", "/id/commune/11262.html"),
+    ("/id/commune/11262?format=jsonld", BROWSER, "application/ld+json", "/id/commune/11262.jsonld"),
+    ("/id/commune/11262?format=ttl", BROWSER, "text/turtle", "/id/commune/11262.ttl"),
+    ("/id/commune/11262?format=html", "text/turtle", "text/html", "/id/commune/11262.html"),
+    ("/id/commune/11262.ttl", BROWSER, "text/turtle", None),
+    ("/id/commune/11262.html", "text/turtle", "text/html", None),
+    ("/def", BROWSER, "text/html", "/def.html"),
+    ("/def", "text/turtle", "text/turtle", "/def.ttl"),
+    ("/def.ttl", None, "text/turtle", None),
+    ("/shapes", "application/n-triples", "application/n-triples", "/shapes.nt"),
+    ("/dataset", "application/rdf+xml", "application/rdf+xml", "/dataset.rdf"),
+    ("/", BROWSER, "text/html", "/index.html"),
+    ("/", "text/turtle", "text/turtle", "/index.ttl"),
+    ("/index.jsonld", None, "application/ld+json", None),
+])
+def test_content_negotiation(client, path, accept, media, location):
+    response = client.get(path, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media
+    assert response.headers.get("content-location") == location
+    assert "Accept" in response.headers["vary"]
+    links = response.headers["link"]
+    for alternate in ("text/turtle", "text/html", "application/ld+json", "application/n-triples",
+                      "application/rdf+xml"):
+        assert f'rel="alternate"; type="{alternate}"' in links
+
+
+@pytest.mark.parametrize(("path", "accept", "status", "words"), [
+    ("/id/commune/11262", "image/png", 406, "text/turtle"),
+    ("/id/commune/11262?format=csv", None, 400, "not a format of a resource"),
+    ("/id/commune/99999", "text/turtle", 404, "No resource of this dataset has the IRI"),
+    ("/id/commune/99999", BROWSER, 404, "Ressource introuvable"),
+    ("/id/commune/99999?lang=en", BROWSER, 404, "Resource not found"),
+    ("/nothing/here", None, 404, "No resource"),
+    ("/dist/secret.txt", None, 404, "No download named"),
+    ("/dist/..%2Fpyproject.toml", None, 404, ""),
+    ("/assets/../pyproject.toml", None, 404, ""),
+])
+def test_refusals_are_clear(client, path, accept, status, words):
+    response = client.get(path, headers={"Accept": accept} if accept else {})
+    assert response.status_code == status
+    assert words in response.text
+
+
+def test_the_canonical_base_path_is_served_whatever_the_host(client):
+    direct = client.get("/id/territoire/narbonne", headers={"Accept": "text/turtle"})
+    via_w3id = client.get("/territoires-industrie/id/territoire/narbonne",
+                          headers={"Accept": "text/turtle", "Host": "w3id.org"})
+    assert via_w3id.status_code == 200 and via_w3id.text == direct.text
+
+
+def test_etag_and_304(client):
+    first = client.get("/id/territoire/narbonne", headers={"Accept": "text/turtle"})
+    etag = first.headers["etag"]
+    again = client.get("/id/territoire/narbonne", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    other = client.get("/id/territoire/narbonne", headers={"Accept": "application/n-triples", "If-None-Match": etag})
+    assert other.status_code == 200
+    assert "max-age" in first.headers["cache-control"]
+
+
+def test_head_answers_like_get_without_a_body(client):
+    response = client.head("/id/territoire/narbonne", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-type"].startswith("text/turtle")
+
+
+def test_resource_page_shows_facts_sources_identifiers_and_what_points_to_it(client):
+    page = client.get("/id/commune/11262", headers={"Accept": BROWSER}).text
+    assert "<h1>Narbonne</h1>" in page
+    assert 'href="http://www.wikidata.org/entity/Q6555"' in page
+    assert 'href="http://id.insee.fr/geo/commune/11262"' in page
+    assert "Statut de vérification" in page and 'href="/id/statut-verification/source-unique"' in page
+    assert 'href="/id/source/cog"' in page  # each fact's source
+    assert 'href="/id/territoire/narbonne"' in page  # what points to it
+    assert '<script type="application/ld+json">' in page and '"sameAs"' in page
+    assert 'lang="fr"' in page
+
+
+def test_pages_in_english(client):
+    page = client.get("/id/evenement/cni-2018-11-22?lang=en", headers={"Accept": BROWSER}).text
+    assert '<html lang="en">' in page and "National Industry Council of 22 November 2018" in page
+    by_header = client.get("/id/evenement/cni-2018-11-22", headers={"Accept": BROWSER,
+                                                                    "Accept-Language": "en-GB,en;q=0.9,fr;q=0.5"})
+    assert '<html lang="en">' in by_header.text
+
+
+def test_home_page_explains_the_dataset(client):
+    page = client.get("/", headers={"Accept": BROWSER}).text
+    for words in ("Narbonne", "Bassin d’Alès", "Pau – Tarbes", "Bpifrance", "Business France",
+                  "Banque des Territoires", "1,3 milliard", "2018-11-22", "124", "183",
+                  'href="/query"', 'href="/downloads"', 'href="/def"', '"@type": "Dataset"'):
+        assert words in page, words
+    assert "L’annonce du 22 novembre 2018 en liste <strong>9</strong>" in page
+
+
+def test_pages_load_nothing_from_other_hosts(client):
+    for path in ("/", "/id/territoire/narbonne", "/downloads", "/query", "/dataset", "/shapes", "/def"):
+        page = client.get(path, headers={"Accept": BROWSER}).text
+        for attribute in ("src=", "href="):
+            for chunk in page.split(attribute)[1:]:
+                value = chunk[1:].split(chunk[0], 1)[0] if chunk[:1] in "\"'" else chunk.split(">", 1)[0]
+                tag_start = page.rfind("<", 0, page.find(attribute + chunk[:60]))
+                tag = page[tag_start:tag_start + 12]
+                if value.startswith(("http://", "https://", "//")) and tag.startswith(("<script", "<link", "<img")):
+                    assert 'rel="alternate"' in page[tag_start:tag_start + 200] or "icon" in tag, (path, value)
+
+
+def test_downloads_page_and_files(client, site, dist):
+    page = client.get("/downloads", headers={"Accept": BROWSER}).text
+    for download in site.downloads:
+        assert download.filename in page and download.sha256 in page
+        response = client.get(f"/dist/{download.filename}")
+        assert response.status_code == 200
+        assert hashlib.sha256(response.content).hexdigest() == download.sha256
+        assert response.content == (dist / download.filename).read_bytes()
+    assert "Licence Ouverte 2.0" in page
+
+
+def test_dataset_description_uses_this_servers_urls(served_catalogue, site):
+    downloads = set(served_catalogue.objects(None, DCAT.downloadURL))
+    assert downloads and all(str(u).startswith("http://testserver/dist/") for u in downloads)
+    assert set(served_catalogue.objects(None, DCAT.endpointURL)) == {URIRef("http://testserver/sparql")}
+    assert (None, DCAT.servesDataset, site.dataset) in served_catalogue
+
+
+def _dcat_ap(graph: Graph, names: list[str]):
+    import pyshacl
+
+    shapes = Graph()
+    for name in names:
+        shapes.parse(require_shared(f"conformance/dcat-ap-3.0.1/{name}"), format="turtle")
+    conforms, results, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none", allow_warnings=True)
+    sh = "http://www.w3.org/ns/shacl#"
+    found = [(str(results.value(r, URIRef(sh + "resultSeverity"))), str(results.value(r, URIRef(sh + "resultPath"))))
+             for r in results.subjects(URIRef(sh + "resultSeverity"), None)]
+    return found, text
+
+
+def test_dataset_description_conforms_to_dcat_ap(served_catalogue):
+    found, text = _dcat_ap(served_catalogue, ["shapes.ttl", "range.ttl"])
+    assert all(severity != "http://www.w3.org/ns/shacl#Violation" for severity, _ in found), text
+
+
+def test_dataset_description_adds_no_new_kind_of_recommended_warning(served_catalogue, site):
+    """The data service inherits the dataset's one gap (no contact point is known); nothing else."""
+    served, text = _dcat_ap(served_catalogue, ["shapes_recommended.ttl"])
+    built, _ = _dcat_ap(site.catalogue, ["shapes_recommended.ttl"])
+    assert all(severity != "http://www.w3.org/ns/shacl#Violation" for severity, _ in served), text
+    assert {path for _, path in served} <= {path for _, path in built}, text
+    assert len(served) <= len(built) + 1, text
+
+
+def test_sitemap_and_robots(client):
+    sitemap = client.get("/sitemap.xml")
+    root = ET.fromstring(sitemap.content)
+    locations = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "http://testserver/id/territoire/narbonne" in locations and "http://testserver/" in locations
+    assert not any("#" in loc for loc in locations)
+    robots = client.get("/robots.txt").text
+    assert "Sitemap: http://testserver/sitemap.xml" in robots and "Disallow: /sparql" in robots
+
+
+def test_query_page_without_yasgui_is_a_form_with_a_results_table(client):
+    page = client.get("/query").text
+    assert "<form" in page and "Les territoires" in page and "yasgui.min.js" not in page
+    answered = client.get("/query", params={"query": EXAMPLES[0]["query"]}).text
+    assert answered.count("<tr>") == 11  # the header and 10 territories
+    assert 'href="/id/territoire/narbonne"' in answered
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("INSERT DATA { <a:b> <a:c> <a:d> }", "read-only"),
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+    ("SELECT * WHERE { ?s ?p }", "error at 1:25"),
+])
+def test_query_page_refuses_like_the_endpoint(client, query, words):
+    page = client.get("/query", params={"query": query}).text
+    assert 'role="alert"' in page and words in page
+
+
+def test_query_page_with_yasgui_has_the_examples_as_tabs(dist, site, tmp_path):
+    (tmp_path / "yasgui.min.js").write_text("/* stand-in */")
+    (tmp_path / "yasgui.min.css").write_text("/* stand-in */")
+    app = create_app(engine=InProcessEngine([dist / "territoires-industrie.nq"]), site=site, examples=EXAMPLES,
+                     yasgui_dir=tmp_path)
+    with TestClient(app) as test_client:
+        page = test_client.get("/query").text
+        assert '<script src="/assets/yasgui/yasgui.min.js">' in page and "/assets/query.js" in page
+        assert '"title": "Les territoires"' in page and "IndustryTerritory" in page
+        assert test_client.get("/assets/yasgui/yasgui.min.js").text == "/* stand-in */"
+        assert test_client.get("/assets/query.js").status_code == 200
+
+
+def test_without_a_site_only_sparql_answers(dist):
+    app = create_app(engine=InProcessEngine([dist / "territoires-industrie.nq"]))
+    with TestClient(app) as test_client:
+        assert test_client.get("/id/territoire/narbonne").status_code == 404
+        assert "--data" in test_client.get("/").text
+        assert test_client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_the_site_is_swapped_through_dependency_overrides(client):
+    client.app.dependency_overrides[get_site] = lambda: None
+    try:
+        assert client.get("/downloads").status_code == 404
+    finally:
+        client.app.dependency_overrides.clear()
+    assert client.get("/downloads").status_code == 200
