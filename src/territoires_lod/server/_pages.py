@@ -64,12 +64,48 @@ TEXTS = {
 }
 
 
+# Labels of the other vocabularies' terms the pages show most (our own come from the ontology).
+COMMON_LABELS = {
+    "http://www.w3.org/2000/01/rdf-schema#label": ("libellé", "label"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": ("type", "type"),
+    "http://purl.org/dc/terms/source": ("source", "source"),
+    "http://purl.org/dc/terms/title": ("titre", "title"),
+    "http://purl.org/dc/terms/language": ("langue", "language"),
+    "http://www.w3.org/2002/07/owl#sameAs": ("même ressource que", "same as"),
+    "http://www.w3.org/2004/02/skos/core#exactMatch": ("correspondance exacte", "exact match"),
+    "http://www.w3.org/2004/02/skos/core#prefLabel": ("libellé préféré", "preferred label"),
+    "http://www.w3.org/2004/02/skos/core#altLabel": ("autre libellé", "alternative label"),
+    "http://www.w3.org/2004/02/skos/core#note": ("note", "note"),
+    "http://www.w3.org/2004/02/skos/core#inScheme": ("dans le schéma", "in scheme"),
+    "http://www.w3.org/ns/oa#hasBody": ("annotation ayant pour corps", "annotation with body"),
+    "http://www.w3.org/ns/oa#hasTarget": ("cible", "target"),
+    "http://www.w3.org/ns/oa#hasSource": ("document source", "source document"),
+    "http://www.w3.org/ns/oa#hasSelector": ("sélecteur", "selector"),
+    "http://www.w3.org/ns/oa#exact": ("citation exacte", "exact quote"),
+    "http://www.w3.org/ns/oa#motivatedBy": ("motivation", "motivation"),
+    "https://schema.org/startDate": ("date de début", "start date"),
+    "https://schema.org/endDate": ("date de fin", "end date"),
+    "https://schema.org/about": ("à propos de", "about"),
+    "https://schema.org/organizer": ("organisateur", "organizer"),
+    "https://schema.org/amount": ("montant", "amount"),
+    "https://schema.org/minValue": ("valeur minimale", "minimum value"),
+    "https://schema.org/currency": ("devise", "currency"),
+    "https://schema.org/fundedItem": ("objet financé", "funded item"),
+    "http://xmlns.com/foaf/0.1/homepage": ("page d’accueil", "home page"),
+    "http://www.w3.org/ns/org#subOrganizationOf": ("rattaché à", "part of"),
+    "http://rdf.insee.fr/def/geo#codeINSEE": ("code INSEE", "INSEE code"),
+    "http://rdf.insee.fr/def/geo#nom": ("nom", "name"),
+    "http://rdf.insee.fr/def/geo#subdivisionDe": ("subdivision de", "subdivision of"),
+    "http://spdx.org/rdf/terms#checksum": ("somme de contrôle", "checksum"),
+}
+
+
 def choose_language(lang_param: str | None, accept_language: str | None) -> str:
     """`lang` when given and known; else English only if Accept-Language ranks it above French."""
     if lang_param in LANGUAGES:
         return lang_param
     best, best_q = "fr", -1.0
-    for position, item in enumerate((accept_language or "").split(",")):
+    for item in (accept_language or "").split(","):
         parts = item.strip().split(";")
         tag = parts[0].strip().lower().split("-")[0]
         q = 1.0
@@ -82,7 +118,6 @@ def choose_language(lang_param: str | None, accept_language: str | None) -> str:
                     q = 0.0
         if tag in LANGUAGES and q > best_q:
             best, best_q = tag, q
-        del position
     return best
 
 
@@ -131,6 +166,8 @@ class Linker:
     def label(self, term) -> str:
         if isinstance(term, URIRef):
             found = pick_label(self.labels.get(str(term), []), self.lang)
+            if found is None and str(term) in COMMON_LABELS:
+                found = COMMON_LABELS[str(term)][LANGUAGES.index(self.lang)]
             return found if found is not None else curie(str(term))
         return str(term)
 

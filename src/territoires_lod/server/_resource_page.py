@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
 from .._namespaces import TI
@@ -116,7 +116,3 @@ def schema_org(*, iri: str, label: str, types: list, identifiers: list[dict], pa
     if same:
         data["sameAs"] = same
     return data
-
-
-def literal_text(term) -> str:
-    return str(term) if isinstance(term, Literal) else ""
