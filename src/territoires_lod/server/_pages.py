@@ -116,7 +116,7 @@ def choose_language(lang_param: str | None, accept_language: str | None) -> str:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        if tag in LANGUAGES and q > best_q:
+        if tag in LANGUAGES and q > 0 and q > best_q:
             best, best_q = tag, q
     return best
 
