@@ -27,18 +27,13 @@ from ._engine import Engine
 from ._fastpath import handle_sparql
 from ._media import negotiate
 from ._site import Site
-from ._web import get_cache, get_engine, get_settings
+from ._web import get_cache, get_engine, get_settings, to_response
 from ._web import router as web_router
 
 log = logging.getLogger("territoires_lod.server")
 router = APIRouter()
 _RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml", "trig": "trig",
                    "nquads": "nquads"}
-
-
-def to_response(answer: Answer) -> Response:
-    return Response(answer.body, status_code=answer.status,
-                    media_type=None if answer.status == 304 else answer.media_type, headers=answer.headers)
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"])

@@ -75,7 +75,8 @@ def home_model(results: dict[str, list[dict]], *, linker: Linker, site) -> dict:
     for territory, label in sorted(territory_labels.items(), key=lambda item: item[1].lower()):
         territories.append({
             "territory": {"href": linker.href(str(territory)), "label": label, "iri": str(territory)},
-            "places": [linker.value(p) | {"label": pick_label(v, lang)} for p, v in sorted(places_of[territory].items())],
+            "places": [linker.value(place) | {"label": pick_label(labels, lang)}
+                       for place, labels in sorted(places_of[territory].items())],
             "sources": [linker.value(s) for s in sorted(sources_of[territory], key=str)],
         })
     event_labels = _by_lang(results["events"], "event", lang)

@@ -25,7 +25,8 @@ from rdflib import Graph, Literal, URIRef
 from .._namespaces import TI
 from ._answer import Answer, Settings, error_answer
 from ._cache import CachedAnswer, ResultCache
-from ._describe import describe_graph, description_query, facts_query, labels_query, rows_from_json
+from ._describe import (LABEL_PROPERTIES, describe_graph, description_query, facts_query, labels_query,
+                        rows_from_json)
 from ._engine import Engine, QueryJob
 from ._media import DOCUMENT, ResultFormat, format_by_key, formats_of, negotiate
 from ._pages import Linker, render
@@ -216,9 +217,7 @@ class LinkedData:
         return 200, body
 
 
-_LABEL_PROPS = [URIRef(p) for p in ("http://www.w3.org/2004/02/skos/core#prefLabel",
-                                    "http://www.w3.org/2000/01/rdf-schema#label", "http://purl.org/dc/terms/title",
-                                    "http://www.w3.org/ns/shacl#name")]
+_LABEL_PROPS = [URIRef(p) for p in LABEL_PROPERTIES]
 
 
 def other_language(path: str, lang: str) -> str:
