@@ -58,3 +58,13 @@ def test_the_announcement_has_nine_occitanie_territories_the_press_ten():
     rows = answer["results"]["bindings"]
     assert len(rows) == 10
     assert sum(r["dansLAnnonce"]["value"] == "true" for r in rows) == 9
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.id)
+def test_sparqlwrapper_sends_the_example_as_a_query(example):
+    # SPARQLWrapper guesses the query type from keywords, comments included: "adds" once made it an update.
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper("http://127.0.0.1/sparql")
+    client.setQuery(example.text)
+    assert not client.isSparqlUpdateRequest()
