@@ -80,3 +80,39 @@ def test_link_to_an_unknown_entity_is_refused(tmp_path):
 def test_quote_literals_are_french(union):
     for quote in union.objects(None, OA.exact):
         assert isinstance(quote, Literal) and quote.language == "fr"
+
+
+_COMMAND_ROWS = (
+    "commune/65440,http://www.wikidata.org/entity/Q999999001,wikidata-P374,http://127.0.0.1:1/query,2026-01-02,"
+    "confirmed-by-code,wikidata\n"
+    "commune/11076,http://www.wikidata.org/entity/Q999999003,wikidata-P374,http://127.0.0.1:1/query,2026-01-02,"
+    "conflict,wikidata\n")
+
+
+def test_links_found_by_the_command_are_described_but_not_asserted(tmp_path):
+    from rdflib.namespace import SKOS
+
+    from territoires_lod import validate_graph
+
+    project = copy_project(tmp_path)
+    path = project.data / "linkset.csv"
+    path.write_text(path.read_text(encoding="utf-8") + _COMMAND_ROWS, encoding="utf-8")
+    dataset = build_graph(load_records(project.data))
+    wikidata = dataset.graph(URIRef(BASE + "graph/wikidata"))
+    tarbes, castelnaudary = URIRef(BASE + "id/commune/65440"), URIRef(BASE + "id/commune/11076")
+    link = URIRef(BASE + "id/lien/commune-65440-q999999001")
+    assert wikidata.value(link, TI.verificationStatus) == URIRef(BASE + "id/statut-verification/confirme-par-code")
+    assert (tarbes, SKOS.exactMatch, None) not in wikidata
+    assert (castelnaudary, SKOS.exactMatch, URIRef("http://www.wikidata.org/entity/Q999999003")) not in wikidata
+    report = validate_graph(dataset, shapes_dir=project.shapes, checks_dir=project.checks)
+    assert report.conforms, report.text()
+
+
+def test_the_same_link_twice_is_refused(tmp_path):
+    project = copy_project(tmp_path)
+    path = project.data / "linkset.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + text.splitlines(keepends=True)[-1], encoding="utf-8")
+    with pytest.raises(DataError, match="already listed on line 32") as info:
+        build_graph(load_records(project.data))
+    assert (info.value.line, info.value.field) == (33, "target")

@@ -157,7 +157,7 @@ def test_serve_logs_what_it_serves(dist):
     with LiveServer("--data", str(dist / "territoires-industrie.nq")) as server:
         pass
     err = server.process.stderr.read()
-    assert "serving 1874 triples" in err
+    assert "serving 1919 triples" in err
 
 
 def test_several_fronts_share_the_port_and_stop_together(dist):

@@ -58,7 +58,7 @@ def test_stats_and_version(nquads):
     store, version = load_store(nquads)
     assert len(version) == 20
     engine = InProcessEngine(nquads)
-    assert engine.stats.triples == 1874
+    assert engine.stats.triples == 1919
     assert len(engine.stats.graphs) == 11
 
 

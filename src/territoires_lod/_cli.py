@@ -1,4 +1,4 @@
-"""The `territoires-lod` command: build, validate, import-cog, serve."""
+"""The `territoires-lod` command: build, validate, import-cog, serve, publish, link."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ._errors import DataError, ValidationFailed
+from ._link_sources import INSEE_SPARQL, WIKIDATA_SPARQL
 from ._namespaces import CANONICAL_BASE, Iris
 
 
@@ -47,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     p_pub.add_argument("url", help="Graph Store Protocol URL, e.g. http://localhost:7878/store")
     p_pub.add_argument("--no-default-union", dest="default_union", action="store_false",
                        help="do not PUT the union of all graphs as the default graph")
+    p_link = sub.add_parser("link", help="reconcile places and organisations with Wikidata and INSEE; "
+                                          "update data/linkset.csv; exit 3 on conflicts")
+    p_link.add_argument("--wikidata", default=WIKIDATA_SPARQL, metavar="URL",
+                        help=f"Wikidata SPARQL endpoint (default: {WIKIDATA_SPARQL})")
+    p_link.add_argument("--insee", default=INSEE_SPARQL, metavar="URL",
+                        help=f"INSEE SPARQL endpoint (default: {INSEE_SPARQL})")
+    p_link.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+                        help="retrieval date written on new rows (default: today)")
+    p_link.add_argument("--timeout", type=float, default=60.0, help="time limit of each query in seconds (default: 60)")
+    p_link.add_argument("--dry-run", action="store_true", help="print the table, write nothing")
     args = parser.parse_args(argv)
 
     try:
@@ -110,7 +121,7 @@ def _serve(args, iris: Iris) -> int:
     data = args.data
     project = _project(args)
     site = SiteOptions(yasgui_dir=args.root / "node_modules/@zazuko/yasgui/build",
-                       examples=tuple(_examples(args.root / "queries")))
+                       examples=tuple(_examples(args.root / "queries" / "examples")))
     if data is None and args.backend is None:
         if args.rebuild or not (project.dist / "SHA256SUMS").exists():
             _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris)
@@ -134,19 +145,14 @@ def _serve(args, iris: Iris) -> int:
 
 
 def _examples(folder: Path) -> list[dict]:
-    """The example queries for the query UI's tabs: `# title: fr / en` and `# description:` lines."""
-    found = []
-    for path in sorted(folder.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        meta = {}
-        for line in text.splitlines():
-            if line.startswith("# ") and ":" in line:
-                name, _, value = line[2:].partition(":")
-                fr, _, en = value.strip().partition(" / ")
-                meta[name.strip()] = {"fr": fr, "en": en or fr}
-        found.append({"title": meta.get("title", {"fr": path.stem, "en": path.stem}),
-                      "description": meta.get("description", {"fr": "", "en": ""}), "query": text})
-    return found
+    """The example queries as the query UI's tabs; the federated ones are left out (the endpoint
+    refuses SERVICE: they are for other clients)."""
+    from ._examples import load_examples
+
+    if not folder.is_dir():
+        return []
+    return [{"title": e.title, "description": e.description, "query": e.text}
+            for e in load_examples(folder) if not e.federated]
 
 
 def _publish(args, iris: Iris) -> int:
@@ -165,8 +171,36 @@ def _publish(args, iris: Iris) -> int:
     return 0
 
 
+def _iso_date(text: str) -> str:
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _link(args, iris: Iris) -> int:
+    import datetime
+
+    from ._link import link
+    from ._link_sources import ServiceError
+
+    for option, url in (("--wikidata", args.wikidata), ("--insee", args.insee)):
+        if not url.startswith(("http://", "https://")):
+            print(f"territoires-lod: {option}: not an http(s) URL: {url!r}", file=sys.stderr)
+            return 2
+    try:
+        return link(data_dir=_project(args).data, wikidata=args.wikidata, insee=args.insee,
+                    retrieved=args.date or datetime.date.today().isoformat(), dry_run=args.dry_run,
+                    timeout=args.timeout)
+    except ServiceError as exc:
+        print(f"territoires-lod: {exc}\nNothing was written.", file=sys.stderr)
+        return 2
+
+
 _COMMANDS = {"build": _build, "validate": _validate, "import-cog": _import_cog, "serve": _serve,
-             "publish": _publish}
+             "publish": _publish, "link": _link}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

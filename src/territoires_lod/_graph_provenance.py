@@ -15,7 +15,11 @@ if TYPE_CHECKING:
     from ._records import Records
 
 _PUBLICATION = ("publication",)
-_STATUS = {"confirmed": "confirme", "single-source": "source-unique"}
+_STATUS = {"confirmed": "confirme", "single-source": "source-unique", "rejected": "rejete",
+           "confirmed-by-code": "confirme-par-code", "candidate": "candidat", "conflict": "conflit"}
+# The project rule: only links a person verified (identifiers.csv) become skos:exactMatch; what the
+# reconciliation command finds is published as a described link, with its status, and waits for review.
+PUBLISHED_STATUSES = frozenset({"confirmed", "single-source"})
 
 
 def add_sources(w: GraphWriter, records: Records) -> None:
@@ -72,7 +76,13 @@ def add_annotations(w: GraphWriter, records: Records) -> None:
 def add_links(w: GraphWriter, records: Records) -> None:
     """Wikidata links, each with a link resource carrying how it was found and verified."""
     iris = w.iris
+    seen: dict[tuple[str, str], int | None] = {}
     for c in records.linkset:
+        pair = (c["entity"], c["target"])
+        if pair in seen:
+            raise DataError(f"{pair[0]} → {pair[1]} is already listed on line {seen[pair]}",
+                            path=c.origin.path, line=c.origin.line, field="target")
+        seen[pair] = c.origin.line
         subject = iris.thing(c["entity"])
         if not any(True for _ in w.dataset.quads((subject, RDF.type, None, None))):
             raise DataError(f"{c['entity']!r} is not a resource of the dataset",
@@ -81,7 +91,8 @@ def add_links(w: GraphWriter, records: Records) -> None:
         qid = c["target"].rsplit("/", 1)[1]
         link = w.resource(c.sources, iris.thing(f"lien/{c['entity'].replace('/', '-')}-{qid.lower()}"),
                           TI.IdentifierLink)
-        w.add(c.sources, subject, SKOS.exactMatch, target)
+        if c["status"] in PUBLISHED_STATUSES:
+            w.add(c.sources, subject, SKOS.exactMatch, target)
         w.add(c.sources, link, TI.linkSubject, subject)
         w.add(c.sources, link, TI.linkTarget, target)
         w.add(c.sources, link, TI.linkMethod, Literal(c["method"]))
