@@ -79,14 +79,8 @@ def dereference_of(request: Request, path: str) -> Dereference:
 
 
 async def answer_with_page(ld: LinkedData, deref: Dereference, page) -> Response:
-    async def render_html(iri: str):
-        try:
-            return await page(iri)
-        except EngineError as exc:
-            log.warning("page of %s: %s", iri, exc)
-            raise
     try:
-        return to_response(await ld.answer(deref, render_html))
+        return to_response(await ld.answer(deref, page))
     except EngineError as exc:
         return to_response(error_answer(exc.status, str(exc)))
 
