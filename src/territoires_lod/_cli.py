@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p_serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p_serve.add_argument("--workers", type=int, default=None,
-                         help="query worker processes (default: cores + 1)")
+                         help="query worker processes for ordinary queries, and as many again for long "
+                              "ones (default: cores)")
     p_serve.add_argument("--fronts", type=int, default=1,
                          help="HTTP front processes sharing the port (default: 1; try the number of cores "
                               "for many cheap queries)")

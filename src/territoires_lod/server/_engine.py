@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from ._costs import query_shape
 from ._media import ResultFormat
 
 
@@ -129,6 +130,11 @@ def store_stats(store) -> DatasetStats:
     return DatasetStats(int(triples), graphs)
 
 
+def job_shape(job: QueryJob) -> int:
+    """What the pool's cost book knows a job by: its query's shape (see _costs.py) and its dataset."""
+    return query_shape(job.query, *job.default_graphs, "\0", *job.named_graphs)
+
+
 def _job_request(job: QueryJob, max_result_bytes: int) -> dict:
     return {"query": job.query, "default_graphs": job.default_graphs, "named_graphs": job.named_graphs,
             "solutions_format": job.solutions_format.ox_name, "graph_format": job.graph_format.ox_name,
@@ -154,7 +160,7 @@ def _result(reply: tuple, job: QueryJob) -> QueryResult:
 class EmbeddedEngine:
     """pyoxigraph in memory; queries run in forked worker processes with a hard time limit."""
 
-    def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int,
+    def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int, long_workers: int | None = None,
                  isolate_network: bool = True, fronts: int = 1) -> None:
         from ._worker import start_zygote
 
@@ -167,6 +173,7 @@ class EmbeddedEngine:
             load, fronts=fronts, isolate=isolate_network)
         self._control = self._controls[0]
         self._workers = workers
+        self._long_workers = long_workers
         self._max_result_bytes = max_result_bytes
         self.pool = None
 
@@ -181,14 +188,16 @@ class EmbeddedEngine:
     async def start(self) -> None:
         from ._pool import QueryPool
 
-        self.pool = QueryPool(control=self._control, zygote_pid=self._zygote_pid, size=self._workers)
+        self.pool = QueryPool(control=self._control, zygote_pid=self._zygote_pid, size=self._workers,
+                              long_size=self._long_workers)
         await self.pool.start()
 
     async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
         from ._pool import QueryTimeout, QueueTimeout, WorkerCrashed
 
         try:
-            reply = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout)
+            reply = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout,
+                                        shape=job_shape(job))
         except QueryTimeout:
             raise QueryTimedOut(
                 f"The query ran longer than this endpoint's limit of {timeout:g} s and was stopped. "

@@ -12,9 +12,8 @@ from ._answer import Settings
 
 
 def default_workers() -> int:
-    # One more worker than cores: a query running into its time limit still leaves every core
-    # a worker for cheap queries.
-    return (os.cpu_count() or 1) + 1
+    # A worker per core for ordinary queries, and as many again (niced) for long ones: see _pool.py.
+    return os.cpu_count() or 1
 
 
 def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings, fronts: int):

@@ -78,7 +78,9 @@ RETIRE_AFTER_PRIVATE_BYTES = 1 << 30  # a safety valve: retiring costs copy-on-w
 
 
 def worker_loop(store, sock: socket.socket) -> None:
-    """Answer queries until the front closes the socket. Each reply ends with a `retire` flag.
+    """Answer queries until the front closes the socket. Each reply ends with a `retire` flag and
+    the CPU seconds this process has used so far (the front's cost book learns from CPU time:
+    wall time would count the waits of a contended machine too).
     A worker shares the store's pages with the zygote until a query writes to them (scans touch
     reference counts and locks all over the store, copying pages); one whose private memory grew
     past RETIRE_AFTER_PRIVATE_BYTES asks to be replaced by a fresh fork, so memory stays flat."""
@@ -89,10 +91,11 @@ def worker_loop(store, sock: socket.socket) -> None:
         request = _wire.recv(sock)
         if request is None:
             return
-        start = time.perf_counter()
+        start = time.process_time()
         reply = execute(store, request)
-        retire = time.perf_counter() - start > 0.02 and _private_bytes() - baseline > RETIRE_AFTER_PRIVATE_BYTES
-        _wire.send(sock, (*reply, retire))
+        cpu_total = time.process_time()
+        retire = cpu_total - start > 0.02 and _private_bytes() - baseline > RETIRE_AFTER_PRIVATE_BYTES
+        _wire.send(sock, (*reply, retire, cpu_total))
         if retire:
             return
 
