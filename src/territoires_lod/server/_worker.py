@@ -8,6 +8,7 @@ time limit is simply killed and replaced in milliseconds, without reloading anyt
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import socket
@@ -127,6 +128,10 @@ def zygote_loop(store, controls: list[socket.socket], *, isolate: bool) -> None:
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the fronts decide when we stop
+    # The objects loaded so far live as long as we do: out of the collector's sight, a worker's
+    # collections no longer write to (and so copy) the pages they share with us.
+    gc.collect()
+    gc.freeze()
     selector = selectors.DefaultSelector()
     for control in controls:
         selector.register(control, selectors.EVENT_READ)
