@@ -31,7 +31,8 @@ def run(coro):
 
 
 async def with_engine(paths, body, **kwargs):
-    engine = EmbeddedEngine(paths, workers=kwargs.pop("workers", 2), max_result_bytes=kwargs.pop("max_result_bytes", 1 << 24))
+    engine = EmbeddedEngine(paths, workers=kwargs.pop("workers", 2), max_result_bytes=kwargs.pop("max_result_bytes", 1 << 24),
+                            on_disk=kwargs.pop("on_disk", False))
     await engine.start()
     try:
         return await body(engine)
@@ -142,3 +143,35 @@ def test_bad_data_file(tmp_path):
         load_store([bad])
     with pytest.raises(ValueError, match="unknown RDF file type"):
         load_store([tmp_path / "x.csv"])
+
+
+def test_on_disk_store_answers_the_same_and_is_removed_on_close(nquads):
+    import glob
+    import tempfile
+
+    pattern = f"{tempfile.gettempdir()}/territoires-lod-store-*"
+    before = set(glob.glob(pattern))
+
+    async def body(engine):
+        assert len(set(glob.glob(pattern)) - before) == 1
+        result = await engine.execute(job(COUNT), timeout=10)
+        assert b'"10"' in result.body
+        only = await engine.execute(job(COUNT, default_graphs=[
+            "https://w3id.org/territoires-industrie/graph/annonce-2018-11-22"]), timeout=10)
+        assert b'"9"' in only.body
+        with pytest.raises(QueryTimedOut):  # a runaway is still killed
+            await engine.execute(job(SLOW), timeout=1)
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body
+        return engine.stats
+
+    stats = run(with_engine(nquads, body, on_disk=True))
+    assert stats.triples == 1874 and len(stats.graphs) == 11
+    time.sleep(0.5)  # the zygote removes the folder on its way out
+    assert set(glob.glob(pattern)) == before
+
+
+def test_on_disk_store_reports_bad_data(tmp_path):
+    bad = tmp_path / "x.ttl"
+    bad.write_text("<a> <b> .", encoding="utf-8")
+    with pytest.raises(ValueError, match="x.ttl: not valid ttl"):
+        EmbeddedEngine([bad], workers=1, max_result_bytes=1 << 20, on_disk=True)

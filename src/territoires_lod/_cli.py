@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--workers", type=int, default=None,
                          help="query worker processes for ordinary queries, and as many again for long "
                               "ones (default: cores)")
+    p_serve.add_argument("--store", choices=("memory", "disk"), default="memory",
+                         help="where the query workers read the data: memory (fastest; memory grows with the "
+                              "workers) or disk (a temporary on-disk store shared through the page cache: "
+                              "several times less memory, scans 2-3 times slower) (default: memory)")
     p_serve.add_argument("--fronts", type=int, default=1,
                          help="HTTP front processes sharing the port (default: 1; try the number of cores "
                               "for many cheap queries)")
@@ -122,7 +126,7 @@ def _serve(args, iris: Iris) -> int:
                         max_result_bytes=args.max_result_mb << 20, cache_bytes=args.cache_mb << 20)
     try:
         serve(host=args.host, port=args.port, data=data or [], backend=args.backend, workers=args.workers,
-              fronts=args.fronts, settings=settings)
+              fronts=args.fronts, settings=settings, on_disk=args.store == "disk")
     except ValueError as exc:  # unreadable data file
         print(f"territoires-lod: {exc}", file=sys.stderr)
         return 2

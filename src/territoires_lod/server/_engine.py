@@ -99,11 +99,12 @@ def rdf_format_of(path: Path):
     return getattr(ox.RdfFormat, name)
 
 
-def load_store(paths: list[Path]):
-    """A pyoxigraph in-memory store holding every file (named graphs kept) and a version hash."""
+def load_store(paths: list[Path], *, location: str | None = None):
+    """A pyoxigraph store holding every file (named graphs kept) and a version hash; in memory, or
+    on disk at `location`."""
     import pyoxigraph as ox
 
-    store = ox.Store()
+    store = ox.Store() if location is None else ox.Store(location)
     digest = hashlib.sha256()
     for path in paths:
         fmt = rdf_format_of(path)
@@ -120,6 +121,85 @@ def load_store(paths: list[Path]):
         # because Oxigraph's union-default-graph mode repeats a triple once per graph holding it.
         store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     return store, digest.hexdigest()[:20]
+
+
+class InMemoryData:
+    """The store in the zygote's memory: workers share its pages copy-on-write, and copy each page
+    a query writes to (scans, and thousands of lookups, touch reference counts all over the store:
+    a busy worker ends up with a copy of most of it). Fastest; memory grows with the workers."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.store, self.version = load_store(paths)
+        self.stats = store_stats(self.store)
+
+    def open(self):
+        return self.store
+
+    def close(self) -> None:
+        pass
+
+
+class OnDiskData:
+    """The store on disk (RocksDB, in a temporary folder), opened read-only by each worker: the
+    data is shared through the system's page cache and workers hold only their own caches, so
+    memory no longer grows with the workers. Scans are 2-3 times slower than in memory."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        import tempfile
+
+        self.location = tempfile.mkdtemp(prefix="territoires-lod-store-")
+        try:
+            self.version, self.stats = _in_child(lambda: _build_on_disk(paths, self.location))
+        except BaseException:
+            self.close()
+            raise
+
+    def open(self):
+        import pyoxigraph as ox
+
+        return ox.Store.read_only(self.location)
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.location, ignore_errors=True)
+
+
+def _build_on_disk(paths: list[Path], location: str) -> tuple[str, DatasetStats]:
+    store, version = load_store(paths, location=location)
+    store.flush()  # nothing left in the write-ahead log, which each read-only opener would replay
+    store.optimize()
+    return version, store_stats(store)
+
+
+def _in_child(function):
+    """`function()` run in a child process: RocksDB starts threads, and the zygote, which forks,
+    must have none. Its exceptions come back as ValueError."""
+    import os
+    import socket
+
+    from . import _wire
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ours.close()
+            try:
+                _wire.send(theirs, ("ok", function()))
+            except Exception as exc:  # noqa: BLE001 - reported by the parent
+                _wire.send(theirs, ("error", str(exc)))
+        finally:
+            os._exit(0)
+    theirs.close()
+    try:
+        reply = _wire.recv(ours)
+    finally:
+        ours.close()
+        os.waitpid(pid, 0)
+    if reply is None or reply[0] != "ok":
+        raise ValueError(reply[1] if reply else "the data could not be loaded")
+    return reply[1]
 
 
 def store_stats(store) -> DatasetStats:
@@ -161,12 +241,12 @@ class EmbeddedEngine:
     """pyoxigraph in memory; queries run in forked worker processes with a hard time limit."""
 
     def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int, long_workers: int | None = None,
-                 isolate_network: bool = True, fronts: int = 1) -> None:
+                 on_disk: bool = False, isolate_network: bool = True, fronts: int = 1) -> None:
         from ._worker import start_zygote
 
         def load():
-            store, version = load_store(paths)
-            return store, (version, store_stats(store))
+            data = OnDiskData(paths) if on_disk else InMemoryData(paths)
+            return data, (data.version, data.stats)
 
         # Fork now, before the event loop or any thread exists; the data is loaded in the zygote.
         self._zygote_pid, self._controls, (self.version, self.stats) = start_zygote(

@@ -16,18 +16,20 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings, fronts: int):
+def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings, fronts: int,
+                on_disk: bool = False):
     if backend:
         from ._remote import RemoteEngine
 
         return RemoteEngine(backend, max_result_bytes=settings.max_result_bytes)
     from ._engine import EmbeddedEngine
 
-    return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes, fronts=fronts)
+    return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes, fronts=fronts,
+                          on_disk=on_disk)
 
 
 def serve(*, host: str, port: int, data: list[Path], backend: str | None = None, workers: int | None = None,
-          fronts: int = 1, settings: Settings | None = None, log_level: str = "info") -> None:
+          fronts: int = 1, settings: Settings | None = None, log_level: str = "info", on_disk: bool = False) -> None:
     """Serve until interrupted. With `fronts` > 1, that many HTTP front processes share the
     listening socket (and the zygote): the front's Python is the limit for cheap queries."""
     settings = settings or Settings()
@@ -35,7 +37,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     sock = _listen(host, port)
     engine = make_engine(data=data, backend=backend, workers=workers or default_workers(), settings=settings,
-                         fronts=fronts)
+                         fronts=fronts, on_disk=on_disk)
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
     print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql "
           f"(loaded in {time.perf_counter() - start:.2f}s; {fronts} front(s))", file=sys.stderr)

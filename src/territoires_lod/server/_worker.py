@@ -121,9 +121,9 @@ def isolate_network() -> bool:
         return False
 
 
-def zygote_loop(store, controls: list[socket.socket], *, isolate: bool) -> None:
+def zygote_loop(data, controls: list[socket.socket], *, isolate: bool) -> None:
     """Fork a worker for every socket a front sends, on that front's control socket; exit when
-    every front is gone. Never returns."""
+    every front is gone. A worker answers from `data.open()` (_engine.InMemoryData, OnDiskData)."""
     import selectors
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
@@ -155,20 +155,20 @@ def zygote_loop(store, controls: list[socket.socket], *, isolate: bool) -> None:
                 if isolate:
                     isolate_network()
                 try:
-                    worker_loop(store, worker_sock)
+                    worker_loop(data.open(), worker_sock)
                 finally:
                     sys.stdout.flush()
                     os._exit(0)
             worker_sock.close()
             control.sendall(pid.to_bytes(4, "big"))
-    os._exit(0)
 
 
 def start_zygote(load, *, fronts: int = 1, isolate: bool = True) -> tuple[int, list[socket.socket], object]:
     """Fork the zygote now (call before any thread or event loop starts). The zygote calls
     `load()` itself, so the store only ever lives in the zygote and, shared copy-on-write, in
     its workers: the front processes never hold (or keep the freed pages of) the data.
-    Returns the zygote's pid, one control socket per front, and what `load()` reported."""
+    `load()` returns the data (see zygote_loop), closed when the zygote exits, and a report.
+    Returns the zygote's pid, one control socket per front, and that report."""
     pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(fronts)]
     pid = os.fork()
     if pid == 0:
@@ -176,12 +176,15 @@ def start_zygote(load, *, fronts: int = 1, isolate: bool = True) -> tuple[int, l
             front.close()
         try:
             try:
-                store, report = load()
+                data, report = load()
             except Exception as exc:  # noqa: BLE001 - sent to the front, which reports it
                 _wire.send(pairs[0][1], ("error", str(exc)))
                 os._exit(1)
             _wire.send(pairs[0][1], ("ok", report))
-            zygote_loop(store, [zygote for _, zygote in pairs], isolate=isolate)
+            try:
+                zygote_loop(data, [zygote for _, zygote in pairs], isolate=isolate)
+            finally:
+                data.close()
         finally:
             os._exit(0)
     for _, zygote in pairs:
