@@ -33,6 +33,7 @@ class QueryJob:
 class QueryResult:
     body: bytes
     format: ResultFormat
+    seconds: float | None = None  # the engine's own compute time, when it knows it (not queueing)
 
 
 @dataclass(frozen=True)
@@ -221,12 +222,12 @@ def _job_request(job: QueryJob, max_result_bytes: int) -> dict:
             "max_result_bytes": max_result_bytes, "base_iri": job.base_iri}
 
 
-def _result(reply: tuple, job: QueryJob) -> QueryResult:
+def _result(reply: tuple, job: QueryJob, seconds: float | None = None) -> QueryResult:
     from ._worker import SOLUTIONS
 
     if reply[0] == "ok":
         _, body, kind = reply
-        return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format)
+        return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format, seconds)
     _, kind, message = reply
     if kind == "syntax":
         raise QuerySyntaxError(f"SPARQL syntax error: {message}")
@@ -276,8 +277,8 @@ class EmbeddedEngine:
         from ._pool import QueryTimeout, QueueTimeout, WorkerCrashed
 
         try:
-            reply = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout,
-                                        shape=job_shape(job))
+            reply, seconds = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout,
+                                                 shape=job_shape(job))
         except QueryTimeout:
             raise QueryTimedOut(
                 f"The query ran longer than this endpoint's limit of {timeout:g} s and was stopped. "
@@ -288,7 +289,7 @@ class EmbeddedEngine:
         except WorkerCrashed:
             raise QueryEvaluationError("The query stopped its worker process (too much memory?); "
                                        "make it more selective.") from None
-        return _result(reply, job)
+        return _result(reply, job, seconds)
 
     async def close(self) -> None:
         if self.pool is not None:

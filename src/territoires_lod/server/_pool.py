@@ -101,7 +101,8 @@ def _renice(pid: int, nice: int) -> None:
 
 
 class QueryPool:
-    """`await pool.run(request, timeout=…, shape=…)` → the worker's reply tuple (see the module doc)."""
+    """`await pool.run(request, timeout=…, shape=…)` → the worker's reply tuple and the CPU seconds
+    it took (see the module doc)."""
 
     def __init__(self, *, control: socket.socket, zygote_pid: int, size: int, long_size: int | None = None) -> None:
         from ._costs import CostBook
@@ -200,7 +201,8 @@ class QueryPool:
             if timer is not None:
                 timer.cancel()
         *reply, retire, cpu_total = reply
-        self.costs.record(shape, cpu_total - worker.cpu)
+        cpu_seconds = cpu_total - worker.cpu
+        self.costs.record(shape, cpu_seconds)
         worker.cpu = cpu_total
         if retire or self._count[worker.lane] > self._target[worker.lane]:
             # It asked to be replaced (memory grew), or it is a demoted worker its lane can spare.
@@ -209,7 +211,7 @@ class QueryPool:
             self._refill_soon()
         else:
             self._idle[worker.lane].put_nowait(worker)
-        return tuple(reply)
+        return tuple(reply), cpu_seconds
 
     async def _checkout(self, lane: int, deadline: float) -> _Worker:
         """An idle worker of `lane`, skipping any that died while idle (their socket is at EOF)."""
