@@ -8,9 +8,10 @@ import pytest
 
 from territoires_lod.server import EmbeddedEngine, InProcessEngine
 from territoires_lod.server._engine import (QueryEvaluationError, QueryJob, QuerySyntaxError, QueryTimedOut,
-                                            ResultTooLarge, job_shape, load_store)
+                                            ResultTooLarge, job_shape)
 from territoires_lod.server._media import FORMATS
 from territoires_lod.server._pool import _alive
+from territoires_lod.server._store import load_store
 
 FMT = {f.key: f for f in FORMATS}
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
