@@ -73,15 +73,13 @@ def _listen(host: str, port: int):
 
 
 def _run_front(engine, settings: Settings, sock, log_level: str) -> None:
-    import asyncio
-
     import uvicorn
 
     from ._app import create_app
 
     app = create_app(engine=engine, settings=settings)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=2)
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    uvicorn.Server(config).run(sockets=[sock])  # run(), not asyncio.run(serve()): uvloop when installed
 
 
 def _supervise(children: list[int]) -> None:
