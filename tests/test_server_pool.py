@@ -112,3 +112,17 @@ def test_cheap_queries_stay_prompt_while_runaway_queries_run(nquads):
         # the lanes are back to their sizes: one short, one long worker
         assert await wait_until(lambda: sorted(niceness(pool.pids).values()) == [0, LANES[LONG].nice], 3)
     asyncio.run(with_engine(nquads, body, workers=1))
+
+
+def test_a_shape_known_to_run_away_goes_straight_to_the_runaway_lane(nquads):
+    async def body(engine):
+        pool = engine.pool
+        pool.costs.record(job_shape(job(SLOW)), 10.0)  # it ran into the time limit last time
+        slow = asyncio.create_task(engine.execute(job(SLOW), timeout=3))
+        # within 0.8 s: passing through the long lane would take 1 s of CPU first
+        expected = [0, LANES[LONG].nice, LANES[RUNAWAY].nice]  # and the long lane got a fresh worker
+        assert await wait_until(lambda: sorted(niceness(pool.pids).values()) == expected, 0.8)
+        assert pool.demoted == 1
+        with pytest.raises(QueryTimedOut):
+            await slow
+    asyncio.run(with_engine(nquads, body, workers=1))

@@ -40,8 +40,12 @@ class CostBook:
         self._weight = weight
         self._seconds: OrderedDict[int, float] = OrderedDict()
 
+    def seconds(self, shape: int | None) -> float:
+        """What a query of this shape cost lately (0 for a shape not seen)."""
+        return 0.0 if shape is None else self._seconds.get(shape, 0.0)
+
     def expensive(self, shape: int | None) -> bool:
-        return shape is not None and self._seconds.get(shape, 0.0) > self.threshold
+        return self.seconds(shape) > self.threshold
 
     def record(self, shape: int | None, seconds: float) -> None:
         if shape is None:

@@ -11,8 +11,8 @@ every worker and core):
 - *long* (`long_size` workers, nice 10) takes queries whose shape recently used more than 40 ms of
   CPU (see _costs.py): they no longer hold the short workers and, niced, leave the CPU to cheap
   work first, yet get whatever it leaves;
-- *runaway* (nice 19, no idle workers) holds queries past 1 s of CPU until they end or hit the time
-  limit, so that one of them does not hold a long worker either.
+- *runaway* (nice 19, no idle workers) holds queries past 1 s of CPU (or whose shape took that
+  long lately) until they end or hit the time limit, so that they do not hold long workers either.
 A query that uses its lane's CPU allowance is demoted: its worker is reniced and moves to the
 next lane (taking the place of an idle worker there, if any), and its old lane gets a fresh fork
 of the zygote (milliseconds), so a new query never waits behind it. A lane keeps only its number
@@ -180,6 +180,8 @@ class QueryPool:
         if lane == SHORT and self.costs.expensive(shape):  # learnt while it queued: a burst of one shape
             self._idle[SHORT].put_nowait(worker)
             worker = await self._checkout(LONG, deadline)
+        if self.costs.seconds(shape) > LANES[LONG].demote_after:  # it would end up there: go at once
+            self._move(worker, RUNAWAY)
         self._arm(worker, shape)
         try:
             worker.writer.write(_wire.encode(request))
@@ -244,16 +246,19 @@ class QueryPool:
             self._arm(worker, shape, limit - used)
             return
         self.costs.record(shape, max(2 * LANES[SHORT].demote_after, used))
-        self._count[worker.lane] -= 1
-        worker.lane += 1
-        self._count[worker.lane] += 1
-        self.demoted += 1
-        log.debug("worker %d demoted to the %s lane", worker.pid, LANES[worker.lane].name)
-        _renice(worker.pid, LANES[worker.lane].nice)
-        if not self._idle[worker.lane].empty():
-            self.retired += 1
-            self._discard(self._idle[worker.lane].get_nowait())
+        self._move(worker, worker.lane + 1)
         self._arm(worker, shape, LANES[worker.lane].demote_after and LANES[worker.lane].demote_after - used)
+
+    def _move(self, worker: _Worker, lane: int) -> None:
+        self._count[worker.lane] -= 1
+        worker.lane = lane
+        self._count[lane] += 1
+        self.demoted += 1
+        log.debug("worker %d demoted to the %s lane", worker.pid, LANES[lane].name)
+        _renice(worker.pid, LANES[lane].nice)
+        if not self._idle[lane].empty():
+            self.retired += 1
+            self._discard(self._idle[lane].get_nowait())
         self._refill_soon()
 
     def _discard(self, worker: _Worker) -> None:
