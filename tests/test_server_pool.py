@@ -32,9 +32,12 @@ def test_variants_of_a_template_share_a_shape():
 def test_cost_book_learns_and_forgets():
     book = CostBook(threshold=0.04, max_shapes=2)
     assert not book.expensive(1) and not book.expensive(None)
+    book.record(1, 0.001)
     book.record(1, 0.5)
-    assert book.expensive(1)
-    for _ in range(6):  # it became cheap again (an index, a smaller dataset): back to the short lane
+    assert book.expensive(1)  # learnt at once
+    book.record(1, 0.001)
+    assert book.expensive(1)  # a scan that stopped early once is still a scan
+    for _ in range(15):  # it became cheap (an index, a smaller dataset): back to the short lane
         book.record(1, 0.001)
     assert not book.expensive(1)
     book.record(2, 0.5)

@@ -32,9 +32,12 @@ def query_shape(text: str, *graphs: str) -> int:
 
 
 class CostBook:
-    """Recent CPU seconds per shape: an exponential average, over at most `max_shapes` shapes."""
+    """Recent CPU seconds per shape, over at most `max_shapes` shapes: quick to learn that a shape is
+    expensive (a costlier run counts at once), slow to forget it (a cheaper run moves the estimate
+    by `weight`): a scan that sometimes stops early (a LIMIT reached quickly) stays in the long
+    lane, while a shape that really became cheap leaves it after a few runs."""
 
-    def __init__(self, *, threshold: float, max_shapes: int = 4096, weight: float = 0.5) -> None:
+    def __init__(self, *, threshold: float, max_shapes: int = 4096, weight: float = 0.2) -> None:
         self.threshold = threshold
         self._max_shapes = max_shapes
         self._weight = weight
@@ -51,6 +54,8 @@ class CostBook:
         if shape is None:
             return
         previous = self._seconds.pop(shape, None)
-        self._seconds[shape] = seconds if previous is None else previous + self._weight * (seconds - previous)
+        if previous is not None and seconds < previous:
+            seconds = previous + self._weight * (seconds - previous)
+        self._seconds[shape] = seconds
         if len(self._seconds) > self._max_shapes:
             self._seconds.popitem(last=False)  # the shape seen least recently
