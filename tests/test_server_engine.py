@@ -176,3 +176,32 @@ def test_on_disk_store_reports_bad_data(tmp_path):
     bad.write_text("<a> <b> .", encoding="utf-8")
     with pytest.raises(ValueError, match="x.ttl: not valid ttl"):
         EmbeddedEngine([bad], workers=1, max_result_bytes=1 << 20, on_disk=True)
+
+
+def test_on_disk_store_is_removed_when_the_process_group_is_terminated(nquads):
+    import glob
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    from .conftest import ROOT, free_port, wait_for_http
+
+    pattern = f"{tempfile.gettempdir()}/territoires-lod-store-*"
+    before = set(glob.glob(pattern))
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "territoires_lod._cli", "serve", "--port", str(port),
+                               "--store", "disk", "--data", str(nquads[0])],
+                              cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/sparql", process=server)
+        assert len(set(glob.glob(pattern)) - before) == 1
+        os.killpg(server.pid, signal.SIGTERM)  # as a service manager stops it: every process at once
+        server.wait(15)
+        deadline = time.monotonic() + 5
+        while set(glob.glob(pattern)) != before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(glob.glob(pattern)) == before
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)

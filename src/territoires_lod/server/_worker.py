@@ -127,7 +127,10 @@ def zygote_loop(data, controls: list[socket.socket], *, isolate: bool) -> None:
     import selectors
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the fronts decide when we stop
+    # The fronts decide when we stop (we exit when their control sockets close, and only then
+    # remove an on-disk store), even when a signal reaches the whole process group.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # The objects loaded so far live as long as we do: out of the collector's sight, a worker's
     # collections no longer write to (and so copy) the pages they share with us.
     gc.collect()
@@ -152,6 +155,7 @@ def zygote_loop(data, controls: list[socket.socket], *, isolate: bool) -> None:
                 for other in controls:
                     other.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker stops with its process group
                 if isolate:
                     isolate_network()
                 try:
