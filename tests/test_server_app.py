@@ -151,11 +151,26 @@ def test_etag_and_304(client):
 
 def test_result_cache_serves_repeats(client):
     cache = client.app.state.cache
-    get(client, SELECT + " # cache test")
+    size = cache.size
+    get(client, SELECT + " # cache test")  # a cheap answer asked for once is not kept
+    assert cache.size == size
     hits = cache.hits
     get(client, SELECT + " # cache test")
+    get(client, SELECT + " # cache test")
     assert cache.hits == hits + 1
-    assert cache.size <= cache.max_bytes
+    assert size < cache.size <= cache.max_bytes
+
+
+def test_result_cache_keeps_expensive_answers_at_once():
+    from territoires_lod.server._cache import CachedAnswer, ResultCache
+
+    cache = ResultCache(max_bytes=1000, max_entry_bytes=500)
+    cache.put("a", CachedAnswer(b"x" * 10, "text/plain"))  # expensive by default
+    assert cache.get("a") is not None
+    cache.put("b", CachedAnswer(b"x" * 10, "text/plain"), expensive=False)
+    assert cache.get("b") is None
+    cache.put("b", CachedAnswer(b"x" * 10, "text/plain"), expensive=False)
+    assert cache.get("b") is not None
 
 
 def test_cors(client):

@@ -8,9 +8,10 @@ import pytest
 
 from territoires_lod.server import EmbeddedEngine, InProcessEngine
 from territoires_lod.server._engine import (QueryEvaluationError, QueryJob, QuerySyntaxError, QueryTimedOut,
-                                            ResultTooLarge, load_store)
+                                            ResultTooLarge, job_shape)
 from territoires_lod.server._media import FORMATS
 from territoires_lod.server._pool import _alive
+from territoires_lod.server._store import load_store
 
 FMT = {f.key: f for f in FORMATS}
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -31,7 +32,8 @@ def run(coro):
 
 
 async def with_engine(paths, body, **kwargs):
-    engine = EmbeddedEngine(paths, workers=kwargs.pop("workers", 2), max_result_bytes=kwargs.pop("max_result_bytes", 1 << 24))
+    engine = EmbeddedEngine(paths, workers=kwargs.pop("workers", 2), max_result_bytes=kwargs.pop("max_result_bytes", 1 << 24),
+                            on_disk=kwargs.pop("on_disk", False))
     await engine.start()
     try:
         return await body(engine)
@@ -80,11 +82,10 @@ def test_runaway_query_is_killed_and_the_pool_stays_responsive(nquads):
         assert time.perf_counter() - start < 1.0
         with pytest.raises(QueryTimedOut, match="limit of 1.5 s"):
             await slow
-        killed = pids_before - set(engine.pool.pids)
-        assert len(killed) == 1 and engine.pool.replaced == 1
-        pid = killed.pop()
+        killed = pids_before - set(engine.pool.pids)  # the runaway's worker, and idle ones it displaced
+        assert killed and engine.pool.replaced == 1
         await asyncio.sleep(0.1)
-        assert not _alive(pid)  # the runaway worker no longer runs: its core is free
+        assert not any(_alive(pid) for pid in killed)  # the runaway worker no longer runs: its core is free
         result = await engine.execute(job(COUNT), timeout=10)
         assert b'"10"' in result.body
     run(with_engine(nquads, body))
@@ -99,18 +100,23 @@ def test_result_cap(nquads):
     run(with_engine(nquads, body, max_result_bytes=10_000))
 
 
-def test_a_crashed_worker_is_replaced(nquads):
+def test_crashed_workers_are_replaced(nquads):
     async def body(engine):
-        victim = next(iter(engine.pool.pids))
-        os.kill(victim, 9)
-        for _ in range(4):  # one of these may land on the dead worker
+        victims = set(engine.pool.pids)
+        for victim in victims:  # both lanes
+            os.kill(victim, 9)
+        await asyncio.sleep(0.2)
+        for _ in range(4):  # dead idle workers are skipped; one killed mid-query would be reported
             try:
                 await engine.execute(job(COUNT), timeout=10)
             except QueryEvaluationError:
                 pass
         result = await engine.execute(job(COUNT), timeout=10)
         assert b'"10"' in result.body
-        assert victim not in engine.pool.pids
+        engine.pool.costs.record(job_shape(job(COUNT)), 1.0)  # now a long query: the long lane answers
+        result = await engine.execute(job(COUNT), timeout=10)
+        assert b'"10"' in result.body
+        assert not victims & engine.pool.pids
     run(with_engine(nquads, body))
 
 
@@ -138,3 +144,64 @@ def test_bad_data_file(tmp_path):
         load_store([bad])
     with pytest.raises(ValueError, match="unknown RDF file type"):
         load_store([tmp_path / "x.csv"])
+
+
+def test_on_disk_store_answers_the_same_and_is_removed_on_close(nquads):
+    import glob
+    import tempfile
+
+    pattern = f"{tempfile.gettempdir()}/territoires-lod-store-*"
+    before = set(glob.glob(pattern))
+
+    async def body(engine):
+        assert len(set(glob.glob(pattern)) - before) == 1
+        result = await engine.execute(job(COUNT), timeout=10)
+        assert b'"10"' in result.body
+        only = await engine.execute(job(COUNT, default_graphs=[
+            "https://w3id.org/territoires-industrie/graph/annonce-2018-11-22"]), timeout=10)
+        assert b'"9"' in only.body
+        with pytest.raises(QueryTimedOut):  # a runaway is still killed
+            await engine.execute(job(SLOW), timeout=1)
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body
+        return engine.stats
+
+    stats = run(with_engine(nquads, body, on_disk=True))
+    assert stats.triples == 1919 and len(stats.graphs) == 11
+    time.sleep(0.5)  # the zygote removes the folder on its way out
+    assert set(glob.glob(pattern)) == before
+
+
+def test_on_disk_store_reports_bad_data(tmp_path):
+    bad = tmp_path / "x.ttl"
+    bad.write_text("<a> <b> .", encoding="utf-8")
+    with pytest.raises(ValueError, match="x.ttl: not valid ttl"):
+        EmbeddedEngine([bad], workers=1, max_result_bytes=1 << 20, on_disk=True)
+
+
+def test_on_disk_store_is_removed_when_the_process_group_is_terminated(nquads):
+    import glob
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    from .conftest import ROOT, free_port, wait_for_http
+
+    pattern = f"{tempfile.gettempdir()}/territoires-lod-store-*"
+    before = set(glob.glob(pattern))
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "territoires_lod._cli", "serve", "--port", str(port),
+                               "--store", "disk", "--data", str(nquads[0])],
+                              cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/sparql", process=server)
+        assert len(set(glob.glob(pattern)) - before) == 1
+        os.killpg(server.pid, signal.SIGTERM)  # as a service manager stops it: every process at once
+        server.wait(15)
+        deadline = time.monotonic() + 5
+        while set(glob.glob(pattern)) != before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(glob.glob(pattern)) == before
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)

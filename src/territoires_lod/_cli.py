@@ -30,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p_serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p_serve.add_argument("--workers", type=int, default=None,
-                         help="query worker processes (default: cores + 1)")
+                         help="query worker processes for ordinary queries, and as many again for long "
+                              "ones (default: cores)")
+    p_serve.add_argument("--store", choices=("memory", "disk"), default="memory",
+                         help="where the query workers read the data: memory (fastest; memory grows with the "
+                              "workers) or disk (a temporary on-disk store shared through the page cache: "
+                              "several times less memory, scans 2-3 times slower) (default: memory)")
     p_serve.add_argument("--fronts", type=int, default=1,
                          help="HTTP front processes sharing the port (default: 1; try the number of cores "
                               "for many cheap queries)")
@@ -137,7 +142,7 @@ def _serve(args, iris: Iris) -> int:
                         max_result_bytes=args.max_result_mb << 20, cache_bytes=args.cache_mb << 20)
     try:
         serve(host=args.host, port=args.port, data=data or [], backend=args.backend, workers=args.workers,
-              fronts=args.fronts, settings=settings, site=site)
+              fronts=args.fronts, settings=settings, site=site, on_disk=args.store == "disk")
     except ValueError as exc:  # unreadable data file
         print(f"territoires-lod: {exc}", file=sys.stderr)
         return 2

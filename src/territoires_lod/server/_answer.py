@@ -6,12 +6,16 @@ protocol checks → content negotiation → ETag/304 → cache → engine → re
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 
 from ._cache import CachedAnswer, ResultCache
 from ._engine import Engine, EngineError, QueryJob
 from ._media import ResultFormat, format_by_key, negotiate
 from ._protocol import ProtocolError, SparqlRequest, parse_query_request
+
+
+CACHE_AT_ONCE_AFTER = 0.01  # seconds of compute: a cheaper answer is cached when asked for again
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,11 @@ async def answer_query(request: SparqlRequest, *, accept: str | None, if_none_ma
         return Answer(200, cached.body, cached.media_type, headers)
     job = QueryJob(request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt,
                    base_iri, form=request.analysis.form)
+    started = time.perf_counter()
     result = await engine.execute(job, timeout=settings.timeout)
     media_type = result.format.content_type
-    cache.put(etag, CachedAnswer(result.body, media_type))
+    took = result.seconds if result.seconds is not None else time.perf_counter() - started
+    cache.put(etag, CachedAnswer(result.body, media_type), expensive=took > CACHE_AT_ONCE_AFTER)
     return Answer(200, result.body, media_type, headers)
 
 

@@ -14,10 +14,17 @@ class CachedAnswer:
 
 
 class ResultCache:
+    """Admits an answer that was expensive to compute, or one asked for a second time: most
+    distinct queries are asked once, and caching those would fill the budget with bytes that are
+    never read (at thousands of cheap queries a second, the whole budget in a minute)."""
+
+    MAX_SEEN = 1 << 14  # keys of answers seen once; forgotten all at once when full
+
     def __init__(self, *, max_bytes: int, max_entry_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.max_entry_bytes = min(max_entry_bytes, max_bytes)
         self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self._seen: set[int] = set()
         self.size = 0
         self.hits = 0
         self.misses = 0
@@ -31,10 +38,18 @@ class ResultCache:
         self.hits += 1
         return entry
 
-    def put(self, key: str, answer: CachedAnswer) -> None:
+    def put(self, key: str, answer: CachedAnswer, *, expensive: bool = True) -> None:
         cost = len(answer.body) + len(key)
         if cost > self.max_entry_bytes or key in self._entries:
             return
+        if not expensive:
+            seen = hash(key)
+            if seen not in self._seen:
+                if len(self._seen) >= self.MAX_SEEN:
+                    self._seen.clear()
+                self._seen.add(seen)
+                return
+            self._seen.discard(seen)
         self._entries[key] = answer
         self.size += cost
         while self.size > self.max_bytes:
@@ -49,7 +64,7 @@ class ResultCache:
         return None if entry is None else entry.body
 
     def put_extra(self, key, data: bytes) -> None:
-        self.put(repr(key), CachedAnswer(data, ""))
+        self.put(repr(key), CachedAnswer(data, ""), expensive=False)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -1,6 +1,7 @@
 """Where queries are answered: one interface, interchangeable engines.
 
-- `EmbeddedEngine`: pyoxigraph in memory, queries in forked worker processes (the default).
+- `EmbeddedEngine`: pyoxigraph (in memory, or on disk: _store.py), queries in forked worker
+  processes (the default).
 - `RemoteEngine`: any SPARQL 1.1 endpoint, through SPARQLWrapper (`--backend URL`).
 - `InProcessEngine`: pyoxigraph in a thread, no time limit; a real engine for tests and tools.
 The front (protocol, safety rules, caching) is the same whichever engine answers.
@@ -9,11 +10,11 @@ The front (protocol, safety rules, caching) is the same whichever engine answers
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from ._costs import query_shape
 from ._media import ResultFormat
 
 
@@ -32,6 +33,7 @@ class QueryJob:
 class QueryResult:
     body: bytes
     format: ResultFormat
+    seconds: float | None = None  # the engine's own compute time, when it knows it (not queueing)
 
 
 @dataclass(frozen=True)
@@ -81,52 +83,9 @@ class Engine(Protocol):
     async def close(self) -> None: ...
 
 
-# --- loading RDF files into pyoxigraph ------------------------------------------------------------
-
-_FORMATS_BY_SUFFIX = {".nq": "N_QUADS", ".trig": "TRIG", ".nt": "N_TRIPLES", ".ttl": "TURTLE",
-                      ".rdf": "RDF_XML", ".owl": "RDF_XML", ".xml": "RDF_XML", ".jsonld": "JSON_LD",
-                      ".n3": "N3"}
-
-
-def rdf_format_of(path: Path):
-    import pyoxigraph as ox
-
-    name = _FORMATS_BY_SUFFIX.get(path.suffix.lower())
-    if name is None:
-        raise ValueError(f"{path}: unknown RDF file type {path.suffix!r}; "
-                         f"use one of {', '.join(sorted(_FORMATS_BY_SUFFIX))}")
-    return getattr(ox.RdfFormat, name)
-
-
-def load_store(paths: list[Path]):
-    """A pyoxigraph in-memory store holding every file (named graphs kept) and a version hash."""
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    digest = hashlib.sha256()
-    for path in paths:
-        fmt = rdf_format_of(path)
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        try:
-            store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
-        except SyntaxError as exc:
-            raise ValueError(f"{path}: not valid {path.suffix[1:]}: {exc}") from None
-    if any(True for _ in store.named_graphs()):
-        # The default graph is the union of the named graphs, as in the dumps: materialised once,
-        # because Oxigraph's union-default-graph mode repeats a triple once per graph holding it.
-        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    return store, digest.hexdigest()[:20]
-
-
-def store_stats(store) -> DatasetStats:
-    triples = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
-    graphs = {}
-    for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"):
-        graphs[row["g"].value] = int(row["n"].value)
-    return DatasetStats(int(triples), graphs)
+def job_shape(job: QueryJob) -> int:
+    """What the pool's cost book knows a job by: its query's shape (see _costs.py) and its dataset."""
+    return query_shape(job.query, *job.default_graphs, "\0", *job.named_graphs)
 
 
 def _job_request(job: QueryJob, max_result_bytes: int) -> dict:
@@ -135,12 +94,12 @@ def _job_request(job: QueryJob, max_result_bytes: int) -> dict:
             "max_result_bytes": max_result_bytes, "base_iri": job.base_iri}
 
 
-def _result(reply: tuple, job: QueryJob) -> QueryResult:
+def _result(reply: tuple, job: QueryJob, seconds: float | None = None) -> QueryResult:
     from ._worker import SOLUTIONS
 
     if reply[0] == "ok":
         _, body, kind = reply
-        return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format)
+        return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format, seconds)
     _, kind, message = reply
     if kind == "syntax":
         raise QuerySyntaxError(f"SPARQL syntax error: {message}")
@@ -152,21 +111,24 @@ def _result(reply: tuple, job: QueryJob) -> QueryResult:
 
 
 class EmbeddedEngine:
-    """pyoxigraph in memory; queries run in forked worker processes with a hard time limit."""
+    """pyoxigraph; queries run in forked worker processes (_pool.py) with a hard time limit."""
 
-    def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int,
-                 isolate_network: bool = True, fronts: int = 1) -> None:
+    def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int, long_workers: int | None = None,
+                 on_disk: bool = False, isolate_network: bool = True, fronts: int = 1) -> None:
         from ._worker import start_zygote
 
         def load():
-            store, version = load_store(paths)
-            return store, (version, store_stats(store))
+            from ._store import InMemoryData, OnDiskData
+
+            data = OnDiskData(paths) if on_disk else InMemoryData(paths)
+            return data, (data.version, data.stats)
 
         # Fork now, before the event loop or any thread exists; the data is loaded in the zygote.
         self._zygote_pid, self._controls, (self.version, self.stats) = start_zygote(
             load, fronts=fronts, isolate=isolate_network)
         self._control = self._controls[0]
         self._workers = workers
+        self._long_workers = long_workers
         self._max_result_bytes = max_result_bytes
         self.pool = None
 
@@ -181,14 +143,16 @@ class EmbeddedEngine:
     async def start(self) -> None:
         from ._pool import QueryPool
 
-        self.pool = QueryPool(control=self._control, zygote_pid=self._zygote_pid, size=self._workers)
+        self.pool = QueryPool(control=self._control, zygote_pid=self._zygote_pid, size=self._workers,
+                              long_size=self._long_workers)
         await self.pool.start()
 
     async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
         from ._pool import QueryTimeout, QueueTimeout, WorkerCrashed
 
         try:
-            reply = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout)
+            reply, seconds = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout,
+                                                 shape=job_shape(job))
         except QueryTimeout:
             raise QueryTimedOut(
                 f"The query ran longer than this endpoint's limit of {timeout:g} s and was stopped. "
@@ -199,7 +163,7 @@ class EmbeddedEngine:
         except WorkerCrashed:
             raise QueryEvaluationError("The query stopped its worker process (too much memory?); "
                                        "make it more selective.") from None
-        return _result(reply, job)
+        return _result(reply, job, seconds)
 
     async def close(self) -> None:
         if self.pool is not None:
@@ -212,6 +176,8 @@ class InProcessEngine:
     """pyoxigraph in this process, queries in a thread: no worker processes, no time limit."""
 
     def __init__(self, paths: list[Path], *, max_result_bytes: int = 1 << 26) -> None:
+        from ._store import load_store, store_stats
+
         self._store, self.version = load_store(paths)
         self.stats = store_stats(self._store)
         self._max_result_bytes = max_result_bytes

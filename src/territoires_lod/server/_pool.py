@@ -3,12 +3,29 @@
 Each query runs in a worker process, never in the event loop: a slow query cannot block other
 requests, and one that overruns its time limit is killed (its core is freed at once) and the
 worker replaced by a fresh fork of the zygote.
+
+Lanes, so that cheap queries are answered promptly while scans and runaway queries run (2 cores
+can serve thousands of point lookups a second, or a handful of scans; never let the scans hold
+every worker and core):
+- *short* (`size` workers, nice 0) takes every query not known to be long;
+- *long* (`long_size` workers, nice 10) takes queries whose shape recently used more than 40 ms of
+  CPU (see _costs.py): they no longer hold the short workers and, niced, leave the CPU to cheap
+  work first, yet get whatever it leaves;
+- *runaway* (nice 19, no idle workers) holds queries past 1 s of CPU (or whose shape took that
+  long lately) until they end or hit the time limit, so that they do not hold long workers either.
+A query that uses its lane's CPU allowance is demoted: its worker is reniced and moves to the
+next lane (taking the place of an idle worker there, if any), and its old lane gets a fresh fork
+of the zygote (milliseconds), so a new query never waits behind it. A lane keeps only its number
+of workers: a demoted worker beyond it retires when its query ends (renicing cannot be undone
+without privileges, and retiring frees the store pages its scan copied). All lanes together
+never hold more than twice the workers they keep.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -17,6 +34,8 @@ import time
 from dataclasses import dataclass
 
 from . import _wire
+
+log = logging.getLogger("territoires_lod.server")
 
 
 class QueryTimeout(Exception):
@@ -31,12 +50,25 @@ class WorkerCrashed(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Lane:
+    name: str
+    nice: int  # 0, 10, 19: CPU weight 1024, 110, 15 on a contended core
+    demote_after: float | None  # CPU seconds after which a query moves on to the next lane
+
+
+LANES = (Lane("short", 0, 0.04), Lane("long", 10, 1.0), Lane("runaway", 19, None))
+SHORT, LONG, RUNAWAY = range(3)
+
+
 @dataclass
 class _Worker:
     pid: int
     sock: socket.socket
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
+    lane: int = SHORT
+    cpu: float = 0.0  # its CPU seconds so far, as of its last reply
 
 
 def _alive(pid: int) -> bool:
@@ -54,26 +86,69 @@ def _alive(pid: int) -> bool:
         return True
 
 
-class QueryPool:
-    """`await pool.run(request, timeout=…)` → the worker's reply tuple."""
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time a (single-threaded) worker has used, read without disturbing it."""
+    try:
+        with open(f"/proc/{pid}/schedstat", encoding="ascii") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
-    def __init__(self, *, control: socket.socket, zygote_pid: int, size: int) -> None:
+
+def _renice(pid: int, nice: int) -> None:
+    with contextlib.suppress(OSError):  # it may have just exited
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
+
+
+class QueryPool:
+    """`await pool.run(request, timeout=…, shape=…)` → the worker's reply tuple and the CPU seconds
+    it took (see the module doc)."""
+
+    def __init__(self, *, control: socket.socket, zygote_pid: int, size: int, long_size: int | None = None) -> None:
+        from ._costs import CostBook
+
         self._control = control
         self._zygote_pid = zygote_pid
-        self._size = size
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._target = [size, max(1, size if long_size is None else long_size), 0]  # workers kept per lane
+        self._count = [0, 0, 0]  # live workers per lane, idle or busy (spawning included)
+        self._max_workers = 2 * sum(self._target)  # room for demoted queries
+        self.costs = CostBook(threshold=LANES[SHORT].demote_after)
+        self._idle: list[asyncio.Queue[_Worker]] = []
         self._spawn_lock = threading.Lock()
         self._pids: set[int] = set()
-        self.replaced = 0
+        self.replaced = 0  # workers killed for overrunning or lost
         self.retired = 0
-        self._tasks: set[asyncio.Task] = set()  # workers killed for overrunning or lost, for the logs and tests
+        self.demoted = 0
+        self._tasks: set[asyncio.Task] = set()
+        self._timers: dict[int, asyncio.TimerHandle] = {}  # pid -> demotion timer of its query
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
-        for _ in range(self._size):
-            self._idle.put_nowait(await self._spawn())
+        self._idle = [asyncio.Queue() for _ in LANES]
+        await self._refill()
 
-    async def _spawn(self) -> _Worker:
+    async def _refill(self) -> None:
+        """Fork workers until each lane has its number (within the cap on all workers)."""
+        for lane, target in enumerate(self._target):
+            while self._count[lane] < target and sum(self._count) < self._max_workers:
+                self._count[lane] += 1  # before the await, so concurrent refills do not overshoot
+                try:
+                    worker = await self._spawn(lane)
+                except BaseException:
+                    self._count[lane] -= 1
+                    raise
+                self._idle[lane].put_nowait(worker)
+
+    def _refill_soon(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._refill())
+        self._tasks.add(task)
+        task.add_done_callback(self._refilled)
+
+    def _refilled(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # the zygote is gone: queries will say so
+            log.warning("could not fork a query worker: %s", task.exception())
+
+    async def _spawn(self, lane: int) -> _Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             pid = await asyncio.get_running_loop().run_in_executor(None, self._ask_zygote, theirs)
@@ -81,7 +156,9 @@ class QueryPool:
             theirs.close()
         reader, writer = await asyncio.open_unix_connection(sock=ours, limit=1 << 26)
         self._pids.add(pid)
-        return _Worker(pid, ours, reader, writer)
+        if LANES[lane].nice:
+            _renice(pid, LANES[lane].nice)
+        return _Worker(pid, ours, reader, writer, lane)
 
     def _ask_zygote(self, sock: socket.socket) -> int:
         with self._spawn_lock:
@@ -94,45 +171,105 @@ class QueryPool:
                 reply += chunk
         return int.from_bytes(reply, "big")
 
-    async def run(self, request: dict, *, timeout: float, queue_timeout: float | None = None):
-        assert self._idle is not None, "start() the pool first"
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), queue_timeout or timeout)
-        except asyncio.TimeoutError:
-            raise QueueTimeout from None
+    async def run(self, request: dict, *, timeout: float, shape: int | None = None,
+                  queue_timeout: float | None = None):
+        assert self._idle, "start() the pool first"
+        deadline = time.monotonic() + (queue_timeout or timeout)
+        lane = LONG if self.costs.expensive(shape) else SHORT
+        worker = await self._checkout(lane, deadline)
+        if lane == SHORT and self.costs.expensive(shape):  # learnt while it queued: a burst of one shape
+            self._idle[SHORT].put_nowait(worker)
+            worker = await self._checkout(LONG, deadline)
+        if self.costs.seconds(shape) > LANES[LONG].demote_after:  # it would end up there: go at once
+            self._move(worker, RUNAWAY)
+        self._arm(worker, shape)
         try:
             worker.writer.write(_wire.encode(request))
             reply = await asyncio.wait_for(_wire.async_recv(worker.reader), timeout)
         except asyncio.TimeoutError:
+            self.costs.record(shape, timeout)
             await self._replace(worker)
             raise QueryTimeout from None
         except (EOFError, ConnectionError, OSError) as exc:
+            self.costs.record(shape, timeout)
             await self._replace(worker)
             raise WorkerCrashed(str(exc)) from None
         except asyncio.CancelledError:
             # The client went away mid-query: the worker's answer would arrive out of turn.
             await asyncio.shield(self._replace(worker))
             raise
-        *reply, retire = reply
-        if retire:  # it finished this query, then asked to be replaced (memory grew)
+        finally:
+            timer = self._timers.pop(worker.pid, None)
+            if timer is not None:
+                timer.cancel()
+        *reply, retire, cpu_total = reply
+        cpu_seconds = cpu_total - worker.cpu
+        self.costs.record(shape, cpu_seconds)
+        worker.cpu = cpu_total
+        if retire or self._count[worker.lane] > self._target[worker.lane]:
+            # It asked to be replaced (memory grew), or it is a demoted worker its lane can spare.
             self.retired += 1
-            self._kill(worker.pid)
-            worker.writer.close()
-            task = asyncio.get_running_loop().create_task(self._respawn())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._discard(worker)
+            self._refill_soon()
         else:
-            self._idle.put_nowait(worker)
-        return tuple(reply)
+            self._idle[worker.lane].put_nowait(worker)
+        return tuple(reply), cpu_seconds
+
+    async def _checkout(self, lane: int, deadline: float) -> _Worker:
+        """An idle worker of `lane`, skipping any that died while idle (their socket is at EOF)."""
+        while True:
+            try:
+                worker = await asyncio.wait_for(self._idle[lane].get(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                raise QueueTimeout from None
+            if not worker.reader.at_eof():
+                return worker
+            self.replaced += 1
+            self._discard(worker)
+            self._refill_soon()
+
+    def _arm(self, worker: _Worker, shape: int | None, delay: float | None = None) -> None:
+        limit = LANES[worker.lane].demote_after
+        if limit is not None:
+            self._timers[worker.pid] = asyncio.get_running_loop().call_later(
+                limit if delay is None else delay, self._demote, worker, shape)
+
+    def _demote(self, worker: _Worker, shape: int | None) -> None:
+        """The query on `worker` has run as long as its lane allows. If it has also used that much
+        CPU (not merely waited for a busy core), renice it and move the worker to the next lane,
+        where it takes the place of an idle worker if there is one; its lane gets a fresh worker.
+        Queries of its shape go to the long lane from now on, not only once this one ends."""
+        limit = LANES[worker.lane].demote_after
+        used = _cpu_seconds(worker.pid)
+        used = limit if used is None else used - worker.cpu
+        if used < limit:
+            self._arm(worker, shape, limit - used)
+            return
+        self.costs.record(shape, max(2 * LANES[SHORT].demote_after, used))
+        self._move(worker, worker.lane + 1)
+        self._arm(worker, shape, LANES[worker.lane].demote_after and LANES[worker.lane].demote_after - used)
+
+    def _move(self, worker: _Worker, lane: int) -> None:
+        self._count[worker.lane] -= 1
+        worker.lane = lane
+        self._count[lane] += 1
+        self.demoted += 1
+        log.debug("worker %d demoted to the %s lane", worker.pid, LANES[lane].name)
+        _renice(worker.pid, LANES[lane].nice)
+        if not self._idle[lane].empty():
+            self.retired += 1
+            self._discard(self._idle[lane].get_nowait())
+        self._refill_soon()
+
+    def _discard(self, worker: _Worker) -> None:
+        self._count[worker.lane] -= 1
+        self._kill(worker.pid)
+        worker.writer.close()
 
     async def _replace(self, worker: _Worker) -> None:
         self.replaced += 1
-        self._kill(worker.pid)
-        worker.writer.close()
-        self._idle.put_nowait(await self._spawn())
-
-    async def _respawn(self) -> None:
-        self._idle.put_nowait(await self._spawn())
+        self._discard(worker)
+        await self._refill()
 
     def _kill(self, pid: int) -> None:
         self._pids.discard(pid)
@@ -144,6 +281,10 @@ class QueryPool:
         return frozenset(self._pids)
 
     async def close(self) -> None:
+        log.info("query pool: %d queries demoted to the long lane, %d workers retired, %d replaced",
+                 self.demoted, self.retired, self.replaced)
+        for task in list(self._tasks):  # no more forks
+            task.cancel()
         killed = list(self._pids)
         for pid in killed:  # busy ones too: a runaway query must not outlive us
             self._kill(pid)
@@ -151,9 +292,9 @@ class QueryPool:
         while killed and time.monotonic() < deadline:  # let the zygote reap them before it exits
             killed = [pid for pid in killed if _alive(pid)]
             await asyncio.sleep(0.01)
-        if self._idle is not None:
-            while not self._idle.empty():
-                self._idle.get_nowait().writer.close()
+        for idle in self._idle:
+            while not idle.empty():
+                idle.get_nowait().writer.close()
         self._control.close()  # the zygote exits when its control socket closes
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline:

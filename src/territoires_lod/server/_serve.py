@@ -13,19 +13,20 @@ from ._answer import Settings
 
 
 def default_workers() -> int:
-    # One more worker than cores: a query running into its time limit still leaves every core
-    # a worker for cheap queries.
-    return (os.cpu_count() or 1) + 1
+    # A worker per core for ordinary queries, and as many again (niced) for long ones: see _pool.py.
+    return os.cpu_count() or 1
 
 
-def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings, fronts: int):
+def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings, fronts: int,
+                on_disk: bool = False):
     if backend:
         from ._remote import RemoteEngine
 
         return RemoteEngine(backend, max_result_bytes=settings.max_result_bytes)
     from ._engine import EmbeddedEngine
 
-    return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes, fronts=fronts)
+    return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes, fronts=fronts,
+                          on_disk=on_disk)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class SiteOptions:
 
 def serve(*, host: str, port: int, data: list[Path], backend: str | None = None, workers: int | None = None,
           fronts: int = 1, settings: Settings | None = None, log_level: str = "info",
-          site: SiteOptions | None = None) -> None:
+          site: SiteOptions | None = None, on_disk: bool = False) -> None:
     """Serve until interrupted. With `fronts` > 1, that many HTTP front processes share the
     listening socket (and the zygote): the front's Python is the limit for cheap queries."""
     settings = settings or Settings()
@@ -53,7 +54,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     sock = _listen(host, port)
     engine = make_engine(data=data, backend=backend, workers=workers or default_workers(), settings=settings,
-                         fronts=fronts)
+                         fronts=fronts, on_disk=on_disk)
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
     pages = f"; pages and IRIs at http://{host}:{port}/" if loaded_site is not None else ""
     print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql{pages} "
@@ -91,15 +92,13 @@ def _listen(host: str, port: int):
 
 
 def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) -> None:
-    import asyncio
-
     import uvicorn
 
     from ._app import create_app
 
     app = create_app(engine=engine, settings=settings, **front)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=2)
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    uvicorn.Server(config).run(sockets=[sock])  # run(), not asyncio.run(serve()): uvloop when installed
 
 
 def _supervise(children: list[int]) -> None:

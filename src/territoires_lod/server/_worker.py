@@ -8,6 +8,7 @@ time limit is simply killed and replaced in milliseconds, without reloading anyt
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import socket
@@ -78,7 +79,9 @@ RETIRE_AFTER_PRIVATE_BYTES = 1 << 30  # a safety valve: retiring costs copy-on-w
 
 
 def worker_loop(store, sock: socket.socket) -> None:
-    """Answer queries until the front closes the socket. Each reply ends with a `retire` flag.
+    """Answer queries until the front closes the socket. Each reply ends with a `retire` flag and
+    the CPU seconds this process has used so far (the front's cost book learns from CPU time:
+    wall time would count the waits of a contended machine too).
     A worker shares the store's pages with the zygote until a query writes to them (scans touch
     reference counts and locks all over the store, copying pages); one whose private memory grew
     past RETIRE_AFTER_PRIVATE_BYTES asks to be replaced by a fresh fork, so memory stays flat."""
@@ -89,10 +92,11 @@ def worker_loop(store, sock: socket.socket) -> None:
         request = _wire.recv(sock)
         if request is None:
             return
-        start = time.perf_counter()
+        start = time.process_time()
         reply = execute(store, request)
-        retire = time.perf_counter() - start > 0.02 and _private_bytes() - baseline > RETIRE_AFTER_PRIVATE_BYTES
-        _wire.send(sock, (*reply, retire))
+        cpu_total = time.process_time()
+        retire = cpu_total - start > 0.02 and _private_bytes() - baseline > RETIRE_AFTER_PRIVATE_BYTES
+        _wire.send(sock, (*reply, retire, cpu_total))
         if retire:
             return
 
@@ -117,13 +121,20 @@ def isolate_network() -> bool:
         return False
 
 
-def zygote_loop(store, controls: list[socket.socket], *, isolate: bool) -> None:
+def zygote_loop(data, controls: list[socket.socket], *, isolate: bool) -> None:
     """Fork a worker for every socket a front sends, on that front's control socket; exit when
-    every front is gone. Never returns."""
+    every front is gone. A worker answers from `data.open()` (_engine.InMemoryData, OnDiskData)."""
     import selectors
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the fronts decide when we stop
+    # The fronts decide when we stop (we exit when their control sockets close, and only then
+    # remove an on-disk store), even when a signal reaches the whole process group.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # The objects loaded so far live as long as we do: out of the collector's sight, a worker's
+    # collections no longer write to (and so copy) the pages they share with us.
+    gc.collect()
+    gc.freeze()
     selector = selectors.DefaultSelector()
     for control in controls:
         selector.register(control, selectors.EVENT_READ)
@@ -144,23 +155,24 @@ def zygote_loop(store, controls: list[socket.socket], *, isolate: bool) -> None:
                 for other in controls:
                     other.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker stops with its process group
                 if isolate:
                     isolate_network()
                 try:
-                    worker_loop(store, worker_sock)
+                    worker_loop(data.open(), worker_sock)
                 finally:
                     sys.stdout.flush()
                     os._exit(0)
             worker_sock.close()
             control.sendall(pid.to_bytes(4, "big"))
-    os._exit(0)
 
 
 def start_zygote(load, *, fronts: int = 1, isolate: bool = True) -> tuple[int, list[socket.socket], object]:
     """Fork the zygote now (call before any thread or event loop starts). The zygote calls
     `load()` itself, so the store only ever lives in the zygote and, shared copy-on-write, in
     its workers: the front processes never hold (or keep the freed pages of) the data.
-    Returns the zygote's pid, one control socket per front, and what `load()` reported."""
+    `load()` returns the data (see zygote_loop), closed when the zygote exits, and a report.
+    Returns the zygote's pid, one control socket per front, and that report."""
     pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(fronts)]
     pid = os.fork()
     if pid == 0:
@@ -168,12 +180,15 @@ def start_zygote(load, *, fronts: int = 1, isolate: bool = True) -> tuple[int, l
             front.close()
         try:
             try:
-                store, report = load()
+                data, report = load()
             except Exception as exc:  # noqa: BLE001 - sent to the front, which reports it
                 _wire.send(pairs[0][1], ("error", str(exc)))
                 os._exit(1)
             _wire.send(pairs[0][1], ("ok", report))
-            zygote_loop(store, [zygote for _, zygote in pairs], isolate=isolate)
+            try:
+                zygote_loop(data, [zygote for _, zygote in pairs], isolate=isolate)
+            finally:
+                data.close()
         finally:
             os._exit(0)
     for _, zygote in pairs:

@@ -1,0 +1,61 @@
+"""What a query is likely to cost, from what queries of the same shape cost recently.
+
+A query's shape is its text with literals, numbers and comments blanked out: the thousands of
+variants a client sends of one template ("this commune by INSEE code", "communes whose label
+contains …") share a shape, and nearly always a cost. The pool sends shapes that ran long lately
+to its long lane, so that they never hold the workers cheap queries need.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+# IRIs are kept (they name what is asked for); strings, numbers, comments and spacing are not.
+_PARTS = re.compile(r"""(<[^<>\s]*>)|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\#[^\n]*|(?<![\w?$])[-+]?\d[\d.eE+-]*|\s+""")
+
+
+def _blank(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if match.group(1):
+        return text
+    if text[0] in "\"'":
+        return '""'
+    if text[0] == "#" or text[0].isspace():
+        return " "
+    return "0"
+
+
+def query_shape(text: str, *graphs: str) -> int:
+    """A key shared by the variants of one query template (and the same dataset parameters)."""
+    return hash((_PARTS.sub(_blank, text), graphs))
+
+
+class CostBook:
+    """Recent CPU seconds per shape, over at most `max_shapes` shapes: quick to learn that a shape is
+    expensive (a costlier run counts at once), slow to forget it (a cheaper run moves the estimate
+    by `weight`): a scan that sometimes stops early (a LIMIT reached quickly) stays in the long
+    lane, while a shape that really became cheap leaves it after a few runs."""
+
+    def __init__(self, *, threshold: float, max_shapes: int = 4096, weight: float = 0.2) -> None:
+        self.threshold = threshold
+        self._max_shapes = max_shapes
+        self._weight = weight
+        self._seconds: OrderedDict[int, float] = OrderedDict()
+
+    def seconds(self, shape: int | None) -> float:
+        """What a query of this shape cost lately (0 for a shape not seen)."""
+        return 0.0 if shape is None else self._seconds.get(shape, 0.0)
+
+    def expensive(self, shape: int | None) -> bool:
+        return self.seconds(shape) > self.threshold
+
+    def record(self, shape: int | None, seconds: float) -> None:
+        if shape is None:
+            return
+        previous = self._seconds.pop(shape, None)
+        if previous is not None and seconds < previous:
+            seconds = previous + self._weight * (seconds - previous)
+        self._seconds[shape] = seconds
+        if len(self._seconds) > self._max_shapes:
+            self._seconds.popitem(last=False)  # the shape seen least recently

@@ -1,0 +1,131 @@
+"""The query pool's lanes: cheap queries stay prompt while long and runaway queries run."""
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from territoires_lod.server import EmbeddedEngine
+from territoires_lod.server._costs import CostBook, query_shape
+from territoires_lod.server._engine import QueryJob, QueryTimedOut, job_shape
+from territoires_lod.server._media import FORMATS
+from territoires_lod.server._pool import LANES, LONG, RUNAWAY
+
+FMT = {f.key: f for f in FORMATS}
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/territoires-industrie/def#IndustryTerritory> }"
+
+
+def job(query):
+    return QueryJob(query, (), (), FMT["json"], FMT["turtle"])
+
+
+def test_variants_of_a_template_share_a_shape():
+    a = query_shape('SELECT * WHERE { ?c <http://x/code> "11262" } LIMIT 10\n#u0.1')
+    b = query_shape("SELECT * WHERE {\n  ?c <http://x/code> '01001' } LIMIT 1000 # another comment")
+    assert a == b
+    assert a != query_shape('SELECT * WHERE { ?c <http://x/name> "11262" } LIMIT 10')
+    assert a != query_shape('SELECT * WHERE { ?c <http://x/code> "11262" } LIMIT 10', "http://x/graph")
+
+
+def test_cost_book_learns_and_forgets():
+    book = CostBook(threshold=0.04, max_shapes=2)
+    assert not book.expensive(1) and not book.expensive(None)
+    book.record(1, 0.001)
+    book.record(1, 0.5)
+    assert book.expensive(1)  # learnt at once
+    book.record(1, 0.001)
+    assert book.expensive(1)  # a scan that stopped early once is still a scan
+    for _ in range(15):  # it became cheap (an index, a smaller dataset): back to the short lane
+        book.record(1, 0.001)
+    assert not book.expensive(1)
+    book.record(2, 0.5)
+    book.record(3, 0.5)
+    assert not book.expensive(1) and book.expensive(3)  # bounded: the least recent shape is forgotten
+
+
+async def with_engine(paths, body, *, workers):
+    engine = EmbeddedEngine(paths, workers=workers, max_result_bytes=1 << 24)
+    await engine.start()
+    try:
+        return await body(engine)
+    finally:
+        await engine.close()
+
+
+def niceness(pids):
+    out = {}
+    for pid in pids:
+        try:
+            out[pid] = os.getpriority(os.PRIO_PROCESS, pid)
+        except OSError:
+            pass
+    return out
+
+
+async def wait_until(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return predicate()
+
+
+@pytest.fixture(scope="module")
+def nquads(dist):
+    return [dist / "territoires-industrie.nq"]
+
+
+def test_a_long_query_is_reniced_then_treated_as_runaway(nquads):
+    async def body(engine):
+        pool = engine.pool
+        slow = asyncio.create_task(engine.execute(job(SLOW), timeout=6))
+        # past 40 ms of CPU it is in the long lane (nice 10); past 1 s, a runaway (nice 19)
+        assert await wait_until(lambda: LANES[RUNAWAY].nice in niceness(pool.pids).values(), 4)
+        assert pool.demoted == 2
+        assert pool.costs.expensive(job_shape(job(SLOW)))  # the next one goes straight to the long lane
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
+def test_cheap_queries_stay_prompt_while_runaway_queries_run(nquads):
+    async def body(engine):
+        pool = engine.pool
+        # One worker per lane, and two runaways: without lanes, both workers would be taken.
+        slow = [asyncio.create_task(engine.execute(job(f"{SLOW} # {i}"), timeout=6)) for i in range(2)]
+        await asyncio.sleep(0.3)
+        start = time.monotonic()
+        for _ in range(20):
+            result = await engine.execute(job(COUNT), timeout=10)
+            assert b'"10"' in result.body
+        assert time.monotonic() - start < 3  # generous: ~20 ms unloaded; 6 s if they waited for a runaway
+        # once both are runaways, a query of a long shape gets a long-lane worker too
+        assert await wait_until(lambda: list(niceness(pool.pids).values()).count(LANES[RUNAWAY].nice) == 2, 5)
+        long_query = COUNT.replace("?n", "?m")
+        pool.costs.record(job_shape(job(long_query)), 1.0)
+        start = time.monotonic()
+        result = await engine.execute(job(long_query), timeout=10)
+        assert b'"10"' in result.body and time.monotonic() - start < 3
+        for task in slow:  # the time limit still kills them
+            with pytest.raises(QueryTimedOut):
+                await task
+        assert pool.replaced == 2
+        # the lanes are back to their sizes: one short, one long worker
+        assert await wait_until(lambda: sorted(niceness(pool.pids).values()) == [0, LANES[LONG].nice], 3)
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
+def test_a_shape_known_to_run_away_goes_straight_to_the_runaway_lane(nquads):
+    async def body(engine):
+        pool = engine.pool
+        pool.costs.record(job_shape(job(SLOW)), 10.0)  # it ran into the time limit last time
+        slow = asyncio.create_task(engine.execute(job(SLOW), timeout=3))
+        # within 0.8 s: passing through the long lane would take 1 s of CPU first
+        expected = [0, LANES[LONG].nice, LANES[RUNAWAY].nice]  # and the long lane got a fresh worker
+        assert await wait_until(lambda: sorted(niceness(pool.pids).values()) == expected, 0.8)
+        assert pool.demoted == 1
+        with pytest.raises(QueryTimedOut):
+            await slow
+    asyncio.run(with_engine(nquads, body, workers=1))
