@@ -15,7 +15,7 @@ EXAMPLES = load_examples(ROOT / "queries" / "examples")
 
 @pytest.fixture(scope="module")
 def store(dist):
-    from territoires_lod.server._engine import load_store
+    from territoires_lod.server._store import load_store
 
     return load_store([dist / "territoires-industrie.nq"])[0]
 
