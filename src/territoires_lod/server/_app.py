@@ -25,15 +25,13 @@ from ._cache import ResultCache
 from ._description import service_description
 from ._engine import Engine
 from ._fastpath import handle_sparql
-from ._media import negotiate
+from ._media import RDFLIB_FORMATS, negotiate
 from ._site import Site
 from ._web import get_cache, get_engine, get_settings, to_response
 from ._web import router as web_router
 
 log = logging.getLogger("territoires_lod.server")
 router = APIRouter()
-_RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml", "trig": "trig",
-                   "nquads": "nquads"}
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"])
@@ -74,7 +72,7 @@ class EndpointApp(FastAPI):
             if len(cache) > 64:
                 cache.clear()
             graph = service_description(endpoint=url, stats=engine.stats)
-            cache[key] = graph.serialize(format=_RDFLIB_FORMATS[fmt.key], encoding="utf-8")
+            cache[key] = graph.serialize(format=RDFLIB_FORMATS[fmt.key], encoding="utf-8")
         return Answer(200, cache[key], fmt.content_type, {"Vary": "Accept"})
 
 

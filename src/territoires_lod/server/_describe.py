@@ -21,9 +21,14 @@ _FRAGMENTS = """
            ?f ?l2 ?s . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{iri}#")) {graph_open} ?s ?p ?o {graph_close} }}"""
 
 
+def is_describable(iri: str) -> bool:
+    """Whether `iri` can go into the queries below: it comes from a request path or a result, so
+    refuse what could break out of <…> or "…"."""
+    return iri.startswith(("http://", "https://")) and not any(c in iri for c in '<>"{}|\\^`\n\r\t ')
+
+
 def _check_iri(iri: str) -> str:
-    # The IRI comes from a request path: refuse what could break out of <…> or "…".
-    if any(c in iri for c in '<>"{}|\\^`\n\r\t ') or not iri.startswith(("http://", "https://")):
+    if not is_describable(iri):
         raise ValueError(f"not an IRI that can be described: {iri!r}")
     return iri
 

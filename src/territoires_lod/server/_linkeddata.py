@@ -25,10 +25,10 @@ from rdflib import Graph, Literal, URIRef
 from .._namespaces import TI
 from ._answer import Answer, Settings, error_answer
 from ._cache import CachedAnswer, ResultCache
-from ._describe import (LABEL_PROPERTIES, describe_graph, description_query, facts_query, labels_query,
+from ._describe import (LABEL_PROPERTIES, describe_graph, is_describable, description_query, facts_query, labels_query,
                         rows_from_json)
 from ._engine import Engine, QueryJob
-from ._media import DOCUMENT, ResultFormat, format_by_key, formats_of, negotiate
+from ._media import DOCUMENT, RDFLIB_FORMATS, ResultFormat, format_by_key, formats_of, negotiate
 from ._pages import Linker, render
 from ._protocol import ProtocolError
 from ._resource_page import resource_model
@@ -37,7 +37,6 @@ from ._site import Site
 
 ONTOLOGY_IRI = "https://w3id.org/territoires-industrie/def"
 SHAPES_IRI = "https://w3id.org/territoires-industrie/shapes"
-RDFLIB_FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
 FORMAT_LABELS = {"turtle": "Turtle", "html": "HTML", "jsonld": "JSON-LD", "ntriples": "N-Triples",
                  "rdfxml": "RDF/XML"}
 EXTENSIONS = {f.extension: f.key for f in formats_of(DOCUMENT)}
@@ -107,7 +106,7 @@ class LinkedData:
     async def labels(self, iris: set[str]) -> dict[str, list[Literal]]:
         """Labels from the store, then from the ontology, shapes and catalogue held here."""
         found: dict[str, list[Literal]] = {}
-        ours = sorted(i for i in iris if i.startswith(("http://", "https://")) and _plain(i))
+        ours = sorted(i for i in iris if is_describable(i))
         for start in range(0, len(ours), 200):
             for row in await self.select(labels_query(ours[start:start + 200])):
                 found.setdefault(str(row["x"]), []).append(row["label"])
@@ -222,10 +221,6 @@ _LABEL_PROPS = [URIRef(p) for p in LABEL_PROPERTIES]
 
 def other_language(path: str, lang: str) -> str:
     return path if lang == "en" else f"{path}?lang=en"
-
-
-def _plain(iri: str) -> bool:
-    return not any(c in iri for c in '<>"{}|\\^` ')
 
 
 def _rows_of(description: Graph, *, source: URIRef) -> list[dict]:

@@ -74,6 +74,11 @@ FORMATS = (
     ResultFormat("html", "text/html", ("application/xhtml+xml",), DOCUMENT, "", "html", True),
 )
 
+# rdflib's serializer name for each graph format, where the front serializes itself (service
+# description, dereferenced IRIs); the store's answers are written by pyoxigraph.
+RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml", "trig": "trig",
+                  "nquads": "nquads"}
+
 # The formats a dereferenced IRI answers in, in order of preference: Turtle for `*/*` (curl,
 # scripts); browsers name text/html and get the page.
 DOCUMENT_KEYS = ("turtle", "html", "jsonld", "ntriples", "rdfxml")
