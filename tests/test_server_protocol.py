@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+import random
+from urllib.parse import quote, unquote_to_bytes, urlencode
 
 import pytest
 
 from territoires_lod.server._lexer import Analysis
-from territoires_lod.server._protocol import ProtocolError, SparqlRequest, parse_media_type, parse_query_request
+from territoires_lod.server._protocol import (ProtocolError, SparqlRequest, parse_media_type, parse_query_request,
+                                              percent_decode)
 
 LIMIT = 1000
 FORM = "application/x-www-form-urlencoded"
@@ -255,3 +257,18 @@ def test_w3c_query_post_form_and_direct_agree():
 ])
 def test_parse_media_type(value, expected):
     assert parse_media_type(value) == expected
+
+
+@pytest.mark.parametrize("data", [b"", b"plain", b"a%3d=b", b"%3D%3d", b"==3D", b"%zz%41", b"%", b"a%4",
+                                  b"x=%0A%20 =", b"soft=\r\nx", b"trail \t", b"%C3%A9t%C3%A9", b"%%41"])
+def test_percent_decode_is_unquote_to_bytes(data):
+    assert percent_decode(data) == unquote_to_bytes(data)
+
+
+def test_percent_decode_agrees_with_the_standard_library_on_random_input():
+    pieces = [b"%", b"=", b"3", b"D", b"a", b"F", b"\n", b"\r", b" ", b"\t", b"_", b"0", b"g", b"%4", b"%3D",
+              b"%0A", b"%20", b"\xff", b"+", b"?", b"%%", b"=0A"]
+    rnd = random.Random(20181122)
+    for _ in range(20000):
+        data = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        assert percent_decode(data) == unquote_to_bytes(data), data

@@ -30,15 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p_serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p_serve.add_argument("--workers", type=int, default=None,
-                         help="query worker processes for ordinary queries, and as many again for long "
-                              "ones (default: cores)")
+                         help="query worker processes per front for ordinary queries, and as many again for "
+                              "long ones (default: cores / fronts, at least 1)")
     p_serve.add_argument("--store", choices=("memory", "disk"), default="memory",
                          help="where the query workers read the data: memory (fastest; memory grows with the "
                               "workers) or disk (a temporary on-disk store shared through the page cache: "
                               "several times less memory, scans 2-3 times slower) (default: memory)")
-    p_serve.add_argument("--fronts", type=int, default=1,
-                         help="HTTP front processes sharing the port (default: 1; try the number of cores "
-                              "for many cheap queries)")
+    p_serve.add_argument("--fronts", type=int, default=None,
+                         help="HTTP front processes sharing the port, each with its workers and a share of "
+                              "the result cache (default: cores)")
     p_serve.add_argument("--data", type=Path, nargs="+", metavar="FILE",
                          help="serve these RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) "
                               "instead of dist/")

@@ -171,6 +171,28 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 def negotiate(accept: str | None, *, kind: str, format_param: str | None = None) -> ResultFormat:
     """The format to write a result of `kind` in; ProtocolError 400 for a bad `format`
     parameter, 406 when the Accept header allows none of the formats of that kind."""
+    # Clients send the same few Accept headers again and again: remember the outcome of each
+    # (a refusal as its status and message, so that every request gets a fresh exception).
+    key = (accept, kind, format_param)
+    outcome = _NEGOTIATED.get(key)
+    if outcome is None:
+        try:
+            outcome = _negotiate(accept, kind, format_param)
+        except ProtocolError as exc:
+            outcome = (exc.status, str(exc), exc.headers)
+        if len(_NEGOTIATED) >= _NEGOTIATED_MAX:
+            _NEGOTIATED.clear()
+        _NEGOTIATED[key] = outcome
+    if isinstance(outcome, tuple):
+        raise ProtocolError(outcome[0], outcome[1], headers=outcome[2])
+    return outcome
+
+
+_NEGOTIATED: dict[tuple, ResultFormat | tuple] = {}
+_NEGOTIATED_MAX = 1024
+
+
+def _negotiate(accept: str | None, kind: str, format_param: str | None) -> ResultFormat:
     candidates = formats_of(kind)
     if format_param is not None and format_param.strip():
         return _named_format(format_param.strip(), kind)

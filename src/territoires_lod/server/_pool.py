@@ -65,8 +65,7 @@ SHORT, LONG, RUNAWAY = range(3)
 class _Worker:
     pid: int
     sock: socket.socket
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    connection: _wire.Connection
     lane: int = SHORT
     cpu: float = 0.0  # its CPU seconds so far, as of its last reply
 
@@ -154,11 +153,11 @@ class QueryPool:
             pid = await asyncio.get_running_loop().run_in_executor(None, self._ask_zygote, theirs)
         finally:
             theirs.close()
-        reader, writer = await asyncio.open_unix_connection(sock=ours, limit=1 << 26)
+        connection = await _wire.connect(ours)
         self._pids.add(pid)
         if LANES[lane].nice:
             _renice(pid, LANES[lane].nice)
-        return _Worker(pid, ours, reader, writer, lane)
+        return _Worker(pid, ours, connection, lane)
 
     def _ask_zygote(self, sock: socket.socket) -> int:
         with self._spawn_lock:
@@ -184,9 +183,9 @@ class QueryPool:
             self._move(worker, RUNAWAY)
         self._arm(worker, shape)
         try:
-            worker.writer.write(_wire.encode(request))
-            reply = await asyncio.wait_for(_wire.async_recv(worker.reader), timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):
+                reply = await worker.connection.ask(request)
+        except TimeoutError:
             self.costs.record(shape, timeout)
             await self._replace(worker)
             raise QueryTimeout from None
@@ -217,12 +216,16 @@ class QueryPool:
 
     async def _checkout(self, lane: int, deadline: float) -> _Worker:
         """An idle worker of `lane`, skipping any that died while idle (their socket is at EOF)."""
+        idle = self._idle[lane]
         while True:
-            try:
-                worker = await asyncio.wait_for(self._idle[lane].get(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
-                raise QueueTimeout from None
-            if not worker.reader.at_eof():
+            if not idle.empty():
+                worker = idle.get_nowait()  # the usual case, without wait_for's task
+            else:
+                try:
+                    worker = await asyncio.wait_for(idle.get(), max(0.0, deadline - time.monotonic()))
+                except TimeoutError:
+                    raise QueueTimeout from None
+            if not worker.connection.closed:
                 return worker
             self.replaced += 1
             self._discard(worker)
@@ -264,7 +267,7 @@ class QueryPool:
     def _discard(self, worker: _Worker) -> None:
         self._count[worker.lane] -= 1
         self._kill(worker.pid)
-        worker.writer.close()
+        worker.connection.close()
 
     async def _replace(self, worker: _Worker) -> None:
         self.replaced += 1
@@ -294,7 +297,7 @@ class QueryPool:
             await asyncio.sleep(0.01)
         for idle in self._idle:
             while not idle.empty():
-                idle.get_nowait().writer.close()
+                idle.get_nowait().connection.close()
         self._control.close()  # the zygote exits when its control socket closes
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline:

@@ -6,15 +6,21 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ._answer import Settings
 
 
-def default_workers() -> int:
-    # A worker per core for ordinary queries, and as many again (niced) for long ones: see _pool.py.
+def default_fronts() -> int:
+    # The front's Python (HTTP, protocol, IPC) is what limits cheap queries: one per core.
     return os.cpu_count() or 1
+
+
+def default_workers(fronts: int) -> int:
+    # Per front: in all a worker per core for ordinary queries, and as many again (niced) for
+    # long ones (see _pool.py), whatever the number of fronts.
+    return max(1, (os.cpu_count() or 1) // fronts)
 
 
 def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings, fronts: int,
@@ -39,11 +45,14 @@ class SiteOptions:
 
 
 def serve(*, host: str, port: int, data: list[Path], backend: str | None = None, workers: int | None = None,
-          fronts: int = 1, settings: Settings | None = None, log_level: str = "info",
+          fronts: int | None = None, settings: Settings | None = None, log_level: str = "info",
           site: SiteOptions | None = None, on_disk: bool = False) -> None:
-    """Serve until interrupted. With `fronts` > 1, that many HTTP front processes share the
-    listening socket (and the zygote): the front's Python is the limit for cheap queries."""
+    """Serve until interrupted. `fronts` HTTP front processes (default: cores) share the listening
+    socket and the zygote, each with its own `workers` and an equal share of the result cache:
+    the front's Python is the limit for cheap queries."""
+    fronts = fronts or default_fronts()
     settings = settings or Settings()
+    settings = replace(settings, cache_bytes=settings.cache_bytes // fronts)
     site = site or SiteOptions()
     loaded_site = None
     if site.dist_dir is not None:
@@ -53,7 +62,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     start = time.perf_counter()
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     sock = _listen(host, port)
-    engine = make_engine(data=data, backend=backend, workers=workers or default_workers(), settings=settings,
+    engine = make_engine(data=data, backend=backend, workers=workers or default_workers(fronts), settings=settings,
                          fronts=fronts, on_disk=on_disk)
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
     pages = f"; pages and IRIs at http://{host}:{port}/" if loaded_site is not None else ""
