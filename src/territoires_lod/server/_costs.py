@@ -27,7 +27,7 @@ class CostBook:
     by `weight`): a scan that sometimes stops early (a LIMIT reached quickly) stays in the long
     lane, while a shape that really became cheap leaves it after a few runs."""
 
-    def __init__(self, *, threshold: float, max_shapes: int = 4096, weight: float = 0.2) -> None:
+    def __init__(self, *, threshold: float, max_shapes: int = 4096, weight: float = 0.05) -> None:
         self.threshold = threshold
         self._max_shapes = max_shapes
         self._weight = weight

@@ -57,6 +57,12 @@ class Lane:
     demote_after: float | None  # CPU seconds after which a query moves on to the next lane
 
 
+# A query also moves on after this many times its lane's allowance in wall time, CPU or not: on a
+# crowded machine 40 ms of CPU can take a second to accrue, and the cheap queries queued behind
+# it should not wait that long.
+WALL_FACTOR = 2.5
+
+
 LANES = (Lane("short", 0, 0.04), Lane("long", 10, 1.0), Lane("runaway", 19, None))
 SHORT, LONG, RUNAWAY = range(3)
 
@@ -68,6 +74,7 @@ class _Worker:
     connection: _wire.Connection
     lane: int = SHORT
     cpu: float = 0.0  # its CPU seconds so far, as of its last reply
+    started: float = 0.0  # monotonic time its current query was sent
 
 
 def _alive(pid: int) -> bool:
@@ -181,6 +188,7 @@ class QueryPool:
             worker = await self._checkout(LONG, deadline)
         if self.costs.seconds(shape) > LANES[LONG].demote_after:  # it would end up there: go at once
             self._move(worker, RUNAWAY)
+        worker.started = time.monotonic()
         self._arm(worker, shape)
         try:
             async with asyncio.timeout(timeout):
@@ -239,16 +247,18 @@ class QueryPool:
 
     def _demote(self, worker: _Worker, shape: int | None) -> None:
         """The query on `worker` has run as long as its lane allows. If it has also used that much
-        CPU (not merely waited for a busy core), renice it and move the worker to the next lane,
-        where it takes the place of an idle worker if there is one; its lane gets a fresh worker.
-        Queries of its shape go to the long lane from now on, not only once this one ends."""
+        CPU (not merely waited for a busy core), or been running WALL_FACTOR times as long, renice
+        it and move the worker to the next lane, where it takes the place of an idle worker if
+        there is one; its lane gets a fresh worker. Queries of a shape that used the CPU go to the
+        long lane from now on, not only once this one ends."""
         limit = LANES[worker.lane].demote_after
         used = _cpu_seconds(worker.pid)
         used = limit if used is None else used - worker.cpu
-        if used < limit:
-            self._arm(worker, shape, limit - used)
+        wall = time.monotonic() - worker.started
+        if used < limit and wall < WALL_FACTOR * limit:
+            self._arm(worker, shape, min(limit - used, WALL_FACTOR * limit - wall))
             return
-        self.costs.record(shape, max(2 * LANES[SHORT].demote_after, used))
+        self.costs.record(shape, max(2 * LANES[SHORT].demote_after, used) if used >= limit else used)
         self._move(worker, worker.lane + 1)
         self._arm(worker, shape, LANES[worker.lane].demote_after and LANES[worker.lane].demote_after - used)
 
