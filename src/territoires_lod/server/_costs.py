@@ -25,7 +25,8 @@ class CostBook:
     """Recent CPU seconds per shape, over at most `max_shapes` shapes: quick to learn that a shape is
     expensive (a costlier run counts at once), slow to forget it (a cheaper run moves the estimate
     by `weight`): a scan that sometimes stops early (a LIMIT reached quickly) stays in the long
-    lane, while a shape that really became cheap leaves it after a few runs."""
+    lane, while a shape that really became cheap leaves it after a few dozen runs (with the
+    default weight, 14 cheap runs halve the estimate)."""
 
     def __init__(self, *, threshold: float, max_shapes: int = 4096, weight: float = 0.05) -> None:
         self.threshold = threshold
