@@ -13,8 +13,8 @@ every worker and core):
   work first, yet get whatever it leaves;
 - *runaway* (nice 19, no idle workers) holds queries past 1 s of CPU (or whose shape took that
   long lately) until they end or hit the time limit, so that they do not hold long workers either.
-A query that uses its lane's CPU allowance is demoted: its worker is reniced and moves to the
-next lane (taking the place of an idle worker there, if any), and its old lane gets a fresh fork
+A query that uses its lane's CPU allowance (or runs WALL_FACTOR times that long) is demoted: its
+worker is reniced and moves to the next lane (taking the place of an idle worker there, if any), and its old lane gets a fresh fork
 of the zygote (milliseconds), so a new query never waits behind it. A lane keeps only its number
 of workers: a demoted worker beyond it retires when its query ends (renicing cannot be undone
 without privileges, and retiring frees the store pages its scan copied). All lanes together
@@ -70,8 +70,7 @@ SHORT, LONG, RUNAWAY = range(3)
 @dataclass
 class _Worker:
     pid: int
-    sock: socket.socket
-    connection: _wire.Connection
+    connection: _wire.Connection  # its transport owns the socket
     lane: int = SHORT
     cpu: float = 0.0  # its CPU seconds so far, as of its last reply
     started: float = 0.0  # monotonic time its current query was sent
@@ -164,7 +163,7 @@ class QueryPool:
         self._pids.add(pid)
         if LANES[lane].nice:
             _renice(pid, LANES[lane].nice)
-        return _Worker(pid, ours, connection, lane)
+        return _Worker(pid, connection, lane)
 
     def _ask_zygote(self, sock: socket.socket) -> int:
         with self._spawn_lock:
