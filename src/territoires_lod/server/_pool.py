@@ -16,8 +16,9 @@ every worker and core):
 A query that uses its lane's CPU allowance (or runs WALL_FACTOR times that long) is demoted: its
 worker is reniced and moves to the next lane (taking the place of an idle worker there, if any),
 and its old lane gets a fresh fork of the zygote (milliseconds), so a new query never waits
-behind it. A lane keeps only its number of workers: a demoted worker beyond it retires when its query ends (renicing cannot be undone
-without privileges, and retiring frees the store pages its scan copied). All lanes together
+behind it. A lane keeps only its number of workers: a demoted worker beyond it retires when its
+query ends (renicing cannot be undone without privileges, and retiring frees the store pages its
+scan copied). All lanes together
 never hold more than twice the workers they keep.
 """
 
