@@ -18,8 +18,7 @@ worker is reniced and moves to the next lane (taking the place of an idle worker
 and its old lane gets a fresh fork of the zygote (milliseconds), so a new query never waits
 behind it. A lane keeps only its number of workers: a demoted worker beyond it retires when its
 query ends (renicing cannot be undone without privileges, and retiring frees the store pages its
-scan copied). All lanes together
-never hold more than twice the workers they keep.
+scan copied). All lanes together never hold more than twice the workers they keep.
 """
 
 from __future__ import annotations
