@@ -41,6 +41,9 @@ def _recv_exactly(sock: socket.socket, n: int) -> bytes | None:
     return bytes(buf)
 
 
+_GONE = "the query worker closed its connection"
+
+
 class Connection(asyncio.Protocol):
     """The front's end of a worker's socket, one request at a time: `await connection.ask(message)`.
     A Protocol rather than a StreamReader: the reply resolves a future directly from the event
@@ -70,13 +73,13 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc) -> None:
         self.closed = True
         if self._reply is not None and not self._reply.done():
-            self._reply.set_exception(EOFError("the query worker closed its connection"))
+            self._reply.set_exception(EOFError(_GONE))
 
     def ask(self, message) -> asyncio.Future:
         """Send one message; the future resolves to the reply (EOFError when the worker is gone)."""
         self._reply = asyncio.get_running_loop().create_future()
         if self.closed:
-            self._reply.set_exception(EOFError("the query worker closed its connection"))
+            self._reply.set_exception(EOFError(_GONE))
         else:
             self.transport.write(encode(message))
         return self._reply
