@@ -36,6 +36,8 @@ class Answer:
     body: bytes = b""
     media_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    # Depends on nothing but the request (a cached answer, a 304): the same request gets the same bytes.
+    repeatable: bool = False
 
 
 def error_answer(status: int, message: str) -> Answer:
@@ -77,10 +79,10 @@ async def answer_query(request: SparqlRequest, *, accept: str | None, if_none_ma
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
                "Vary": "Accept, Accept-Encoding"}
     if if_none_match and (if_none_match.strip() == "*" or etag in if_none_match):
-        return Answer(304, headers=headers)
+        return Answer(304, headers=headers, repeatable=True)
     cached = cache.get(etag)
     if cached is not None:
-        return Answer(200, cached.body, cached.media_type, headers)
+        return Answer(200, cached.body, cached.media_type, headers, repeatable=True)
     job = QueryJob(request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt,
                    base_iri, form=request.analysis.form)
     started = time.perf_counter()

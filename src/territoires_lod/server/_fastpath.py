@@ -8,6 +8,7 @@ import gzip
 import logging
 
 from ._answer import Answer, answer_sparql, error_answer
+from ._http import remember
 
 log = logging.getLogger("territoires_lod.server")
 
@@ -52,7 +53,7 @@ def gzip_body(answer: Answer, cache) -> bytes:
     return compressed
 
 
-async def send_answer(send, answer: Answer, *, head: bool, accept_encoding: str, cache) -> None:
+async def send_answer(send, answer: Answer, *, head: bool, accept_encoding: str, cache, scope=None) -> None:
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
     headers += CORS_HEADERS
     body = answer.body
@@ -64,8 +65,11 @@ async def send_answer(send, answer: Answer, *, head: bool, accept_encoding: str,
         headers.append((b"content-length", str(len(body)).encode()))
         if not any(k == b"vary" for k, _ in headers):
             headers.append((b"vary", b"Accept, Accept-Encoding"))
+    body = b"" if head or answer.status == 304 else body
+    if answer.repeatable and scope is not None:
+        remember(scope, status=answer.status, headers=headers, body=body)
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head or answer.status == 304 else body})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def handle_sparql(app, scope, receive, send) -> None:
@@ -88,4 +92,4 @@ async def handle_sparql(app, scope, receive, send) -> None:
         log.exception("internal error answering %s %s", scope["method"], scope["path"])
         answer = error_answer(500, "Internal error of the endpoint; it has been logged.")
     await send_answer(send, answer, head=scope["method"] == "HEAD",
-                      accept_encoding=headers.get("accept-encoding", ""), cache=cache)
+                      accept_encoding=headers.get("accept-encoding", ""), cache=cache, scope=scope)

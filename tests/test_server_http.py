@@ -1,0 +1,182 @@
+"""The response memo in uvicorn's HTTP protocol (server/_http.py): a repeated request gets the
+same bytes without reaching the app; anything that could change the answer reaches it."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+
+import pytest
+import uvicorn
+
+from territoires_lod.server._http import ResponseMemo, protocol_with_memo, remember
+
+from .conftest import LiveServer, free_port
+
+
+# --- the memo itself ---------------------------------------------------------------------------
+
+def _key(n: int) -> tuple:
+    return (b"GET", b"/sparql?query=%d" % n, (b"host", b"h"))
+
+
+def test_memo_returns_what_it_was_given():
+    memo = ResponseMemo(max_bytes=1 << 20)
+    memo.put(_key(1), status_line=b"HTTP/1.1 200 OK\r\n", head=b"a: b\r\n\r\n", body=b"body")
+    assert memo.get(_key(1))[:3] == (b"HTTP/1.1 200 OK\r\n", b"a: b\r\n\r\n", b"body")
+    assert memo.get(_key(2)) is None
+    assert memo.hits == 1
+
+
+def test_memo_is_bounded_in_bytes_and_entries_least_recently_used_out():
+    memo = ResponseMemo(max_bytes=8000, max_entries=3)
+    for n in range(3):
+        memo.put(_key(n), status_line=b"", head=b"", body=b"x" * 100)
+    memo.get(_key(0))  # now the most recently used
+    memo.put(_key(3), status_line=b"", head=b"", body=b"x" * 100)
+    assert len(memo) == 3 and memo.get(_key(1)) is None and memo.get(_key(0)) is not None
+    memo.put(_key(4), status_line=b"", head=b"", body=b"x" * 999)  # too big: over an eighth of the budget
+    assert memo.get(_key(4)) is None
+    for n in range(10, 30):
+        memo.put(_key(n), status_line=b"", head=b"", body=b"x" * 900)
+    assert memo.size <= 8000
+
+
+# --- the protocol, in uvicorn, before a counting app -----------------------------------------
+
+class _Server:
+    """uvicorn with the memo protocol in a thread, before an app that counts its calls and
+    answers repeatable requests (those with `repeat` in the query string)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.memo = ResponseMemo(max_bytes=1 << 20)
+        self.port = free_port()
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, http=protocol_with_memo(self.memo),
+                                log_level="warning", lifespan="off", interface="asgi3")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def app(self, scope, receive, send):
+        self.calls += 1
+        while (await receive()).get("more_body"):
+            pass
+        body = b"" if scope["method"] == "HEAD" else b"call %d %s" % (self.calls, scope["query_string"])
+        headers = [(b"content-type", b"text/plain"), (b"content-length", b"%d" % len(body or b"call 0 "))]
+        if b"repeat" in scope["query_string"]:
+            remember(scope, status=200, headers=headers, body=body)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def __enter__(self):
+        self.thread.start()
+        while not self.server.started:
+            threading.Event().wait(0.01)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture()
+def server():
+    with _Server() as running:
+        yield running
+
+
+def _exchange(port: int, raw: bytes, responses: int = 1) -> list[bytes]:
+    """Send raw request bytes on one connection; read `responses` responses (content-length framed)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(raw)
+        data, out = b"", []
+        while len(out) < responses:
+            head_end = data.find(b"\r\n\r\n")
+            if head_end >= 0:
+                found = re.search(rb"content-length: (\d+)", data[:head_end])
+                length = 0 if found is None or raw.startswith(b"HEAD") else int(found.group(1))
+                end = head_end + 4 + length
+                if len(data) >= end:
+                    out.append(data[:end])
+                    data = data[end:]
+                    continue
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return out
+
+
+def _get(path: str, *headers: str) -> bytes:
+    return ("\r\n".join([f"GET {path} HTTP/1.1", "Host: t", *headers]) + "\r\n\r\n").encode()
+
+
+def _without_date(response: bytes) -> bytes:
+    return re.sub(rb"date: [^\r]*\r\n", b"", response)
+
+
+def test_a_repeated_request_is_answered_from_the_memo_with_the_same_bytes(server):
+    first = _exchange(server.port, _get("/sparql?q=repeat"))[0]
+    again = _exchange(server.port, _get("/sparql?q=repeat") * 2, responses=2)
+    assert server.calls == 1
+    assert [_without_date(r) for r in again] == [_without_date(first)] * 2
+    assert b"date: " in again[0] and b"server: uvicorn" in again[0]
+    assert server.memo.hits == 2
+
+
+def test_any_different_header_or_line_reaches_the_app(server):
+    _exchange(server.port, _get("/sparql?q=repeat", "Accept: a"))
+    _exchange(server.port, _get("/sparql?q=repeat", "Accept: b"))
+    _exchange(server.port, _get("/sparql?q=repeat&x", "Accept: a"))
+    _exchange(server.port, _get("/sparql?q=repeat", "Accept: a", "X-Forwarded-Proto: https"))
+    assert server.calls == 4
+    _exchange(server.port, _get("/sparql?q=repeat", "Accept: a"))
+    assert server.calls == 4
+
+
+@pytest.mark.parametrize("raw", [
+    _get("/sparql?q=once"),  # the app did not call remember()
+    _get("/other?q=repeat"),  # not the endpoint
+    b"GET /sparql?q=repeat HTTP/1.0\r\nHost: t\r\n\r\n",
+    _get("/sparql?q=repeat", "Connection: close"),
+    b"GET /sparql?q=repeat HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nab",
+    b"POST /sparql?q=repeat HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+])
+def test_requests_the_memo_leaves_to_the_app(server, raw):
+    for _ in range(2):
+        assert _exchange(server.port, raw)[0].startswith(b"HTTP/1.1 200")
+    assert server.calls == 2
+
+
+def test_head_is_kept_apart_from_get(server):
+    head = b"HEAD /sparql?q=repeat HTTP/1.1\r\nHost: t\r\n\r\n"
+    _exchange(server.port, head)
+    _exchange(server.port, _get("/sparql?q=repeat"))
+    assert server.calls == 2
+    assert _exchange(server.port, head)[0].endswith(b"\r\n\r\n")
+    assert server.calls == 2
+
+
+def test_pipelined_requests_are_answered_in_order(server):
+    _exchange(server.port, _get("/sparql?q=repeat"))  # memoised
+    raw = _get("/sparql?q=slow") + _get("/sparql?q=repeat") + _get("/sparql?q=other")
+    answers = _exchange(server.port, raw, responses=3)
+    assert [re.search(rb"\r\n\r\n(.*)", a, re.S).group(1).split(b" ")[-1] for a in answers] == \
+        [b"q=slow", b"q=repeat", b"q=other"]
+
+
+# --- the real endpoint ------------------------------------------------------------------------
+
+def test_the_endpoint_replays_cached_answers_exactly(dist):
+    query = "/sparql?query=SELECT%20%3Fs%20WHERE%20%7B%3Fs%20a%20%3Ft%7D%20LIMIT%202"
+    with LiveServer("--data", str(dist / "territoires-industrie.nq"), "--fronts", "1") as live:
+        port = live.port
+        csv = [_exchange(port, _get(query, "Accept: text/csv"))[0] for _ in range(3)]
+        json = _exchange(port, _get(query, "Accept: application/sparql-results+json"))[0]
+        etag = re.search(rb"etag: (\S+)", csv[0]).group(1).decode()
+        not_modified = [_exchange(port, _get(query, "Accept: text/csv", f"If-None-Match: {etag}"))[0]
+                        for _ in range(2)]
+    assert len({_without_date(r) for r in csv}) == 1 and b"text/csv" in csv[0]
+    assert b"application/sparql-results+json" in json and b'"bindings"' in json
+    assert [r.split(b"\r\n")[0] for r in not_modified] == [b"HTTP/1.1 304 Not Modified"] * 2
