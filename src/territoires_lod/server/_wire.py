@@ -41,6 +41,30 @@ def _recv_exactly(sock: socket.socket, n: int) -> bytes | None:
     return bytes(buf)
 
 
+class Reader:
+    """Blocking reads of messages, buffered: one recv() brings a whole message or several (a
+    query worker's loop; `recv` above reads exactly one message and nothing beyond it)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def recv(self):
+        """The next message; None when the other end has closed."""
+        buffer = self._buffer
+        while True:
+            if len(buffer) >= _HEADER.size:
+                end = _HEADER.size + _HEADER.unpack_from(buffer)[0]
+                if len(buffer) >= end:
+                    message = pickle.loads(memoryview(buffer)[_HEADER.size:end])  # noqa: S301 - our own processes
+                    del buffer[:end]
+                    return message
+            chunk = self._sock.recv(1 << 16)
+            if not chunk:
+                return None
+            buffer += chunk
+
+
 _GONE = "the query worker closed its connection"
 
 
