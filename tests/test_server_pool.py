@@ -8,9 +8,9 @@ import pytest
 
 from territoires_lod.server import EmbeddedEngine
 from territoires_lod.server._costs import CostBook, query_shape
-from territoires_lod.server._engine import QueryJob, QueryTimedOut, job_shape
+from territoires_lod.server._engine import QueryEvaluationError, QueryJob, QueryTimedOut, job_shape
 from territoires_lod.server._media import FORMATS
-from territoires_lod.server._pool import LANES, LONG, RUNAWAY
+from territoires_lod.server._pool import DEPTH, LANES, LONG, RUNAWAY
 
 FMT = {f.key: f for f in FORMATS}
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -131,4 +131,58 @@ def test_a_shape_known_to_run_away_goes_straight_to_the_runaway_lane(nquads):
         assert pool.demoted == 1
         with pytest.raises(QueryTimedOut):
             await slow
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
+# --- queries sent ahead to a short-lane worker ---------------------------------------------
+
+def _numbered(n: int) -> str:
+    return f"SELECT ?x WHERE {{ ?s a <https://w3id.org/territoires-industrie/def#IndustryTerritory> BIND({n} AS ?x) }} LIMIT 1"
+
+
+def test_queries_sent_ahead_are_answered_each_with_its_own_result(nquads):
+    async def body(engine):
+        tasks = [asyncio.create_task(engine.execute(job(_numbered(n)), timeout=10)) for n in range(40)]
+        await asyncio.sleep(0)
+        assert [len(w.jobs) for w in engine.pool._short] == [DEPTH]  # sent ahead, the rest wait for room
+        results = await asyncio.gather(*tasks)
+        for n, result in enumerate(results):
+            assert f'"value":"{n}"'.encode() in result.body
+        assert max(len(w.jobs) for w in engine.pool._short) == 0
+        assert engine.pool.replaced == 0
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
+def test_queries_queued_behind_a_demoted_one_go_to_another_worker(nquads):
+    async def body(engine):
+        pool = engine.pool
+        slow = asyncio.create_task(engine.execute(job(SLOW), timeout=5))
+        await asyncio.sleep(0)  # the slow query is sent first, to the only short worker
+        start = time.monotonic()
+        cheap = [asyncio.create_task(engine.execute(job(f"{COUNT} # {i}"), timeout=10)) for i in range(3)]
+        for task in cheap:
+            assert b'"10"' in (await task).body
+        assert time.monotonic() - start < 2  # not behind the slow query's 5 s
+        assert pool.demoted >= 1 and not slow.done()
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
+def test_queries_queued_behind_one_that_kills_its_worker_are_answered(nquads):
+    async def body(engine):
+        pool = engine.pool
+        slow = asyncio.create_task(engine.execute(job(SLOW), timeout=5))
+        await asyncio.sleep(0)
+        cheap = [asyncio.create_task(engine.execute(job(f"{COUNT} # {i}"), timeout=10)) for i in range(3)]
+        await asyncio.sleep(0)
+        (worker,) = pool._short
+        assert len(worker.jobs) == 4
+        os.kill(worker.pid, 9)  # as if the slow query had crashed it
+        for task in cheap:
+            assert b'"10"' in (await task).body
+        with pytest.raises(QueryEvaluationError):
+            await slow
+        assert pool.replaced == 1
     asyncio.run(with_engine(nquads, body, workers=1))

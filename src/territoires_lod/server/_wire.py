@@ -65,54 +65,46 @@ class Reader:
             buffer += chunk
 
 
-_GONE = "the query worker closed its connection"
-
-
 class Connection(asyncio.Protocol):
-    """The front's end of a worker's socket, one request at a time: `await connection.ask(message)`.
-    A Protocol rather than a StreamReader: the reply resolves a future directly from the event
-    loop's read callback, which saves the stream machinery on each of thousands of cheap queries."""
+    """The front's end of a worker's socket. Requests may be sent ahead (pipelined): the worker
+    answers them in order, and each reply goes to `on_reply(message)` straight from the event
+    loop's read callback; `on_lost()` is called once when the worker is gone."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_reply, on_lost) -> None:
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self._buffer = bytearray()
-        self._reply: asyncio.Future | None = None
+        self._on_reply = on_reply
+        self._on_lost = on_lost
 
     def connection_made(self, transport) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        if len(self._buffer) < _HEADER.size:
-            return
-        end = _HEADER.size + _HEADER.unpack_from(self._buffer)[0]
-        if len(self._buffer) < end:
-            return
-        message = pickle.loads(memoryview(self._buffer)[_HEADER.size:end])  # noqa: S301 - our own processes
-        del self._buffer[:end]
-        if self._reply is not None and not self._reply.done():
-            self._reply.set_result(message)
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= _HEADER.size:
+            end = _HEADER.size + _HEADER.unpack_from(buffer)[0]
+            if len(buffer) < end:
+                return
+            message = pickle.loads(memoryview(buffer)[_HEADER.size:end])  # noqa: S301 - our own processes
+            del buffer[:end]
+            self._on_reply(message)
 
     def connection_lost(self, exc) -> None:
         self.closed = True
-        if self._reply is not None and not self._reply.done():
-            self._reply.set_exception(EOFError(_GONE))
+        self._on_lost()
 
-    def ask(self, message) -> asyncio.Future:
-        """Send one message; the future resolves to the reply (EOFError when the worker is gone)."""
-        self._reply = asyncio.get_running_loop().create_future()
-        if self.closed:
-            self._reply.set_exception(EOFError(_GONE))
-        else:
+    def send(self, message) -> None:
+        if not self.closed:
             self.transport.write(encode(message))
-        return self._reply
 
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
 
 
-async def connect(sock: socket.socket) -> Connection:
-    _, connection = await asyncio.get_running_loop().create_unix_connection(Connection, sock=sock)
+async def connect(sock: socket.socket, *, on_reply, on_lost) -> Connection:
+    _, connection = await asyncio.get_running_loop().create_unix_connection(
+        lambda: Connection(on_reply, on_lost), sock=sock)
     return connection
