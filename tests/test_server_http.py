@@ -46,23 +46,30 @@ def test_memo_is_bounded_in_bytes_and_entries_least_recently_used_out():
 # --- the protocol, in uvicorn, before a counting app -----------------------------------------
 
 class _Server:
-    """uvicorn with the memo protocol in a thread, before an app that counts its calls and
-    answers repeatable requests (those with `repeat` in the query string)."""
+    """uvicorn with the memo protocol in a thread, before an app that counts its calls, notes
+    which way they came (`ways`: "short" or "uvicorn") and answers repeatable requests (those
+    with `repeat` in the query string); `fail` in the query string raises."""
 
     def __init__(self) -> None:
         self.calls = 0
+        self.ways: list[str] = []
         self.memo = ResponseMemo(max_bytes=1 << 20)
         self.port = free_port()
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, http=protocol_with_memo(self.memo),
-                                log_level="warning", lifespan="off", interface="asgi3")
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                http=protocol_with_memo(self.memo, sparql_app=self.app),
+                                log_level="critical", lifespan="off", interface="asgi3")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     async def app(self, scope, receive, send):
         self.calls += 1
+        self.ways.append("short" if type(getattr(send, "__self__", None)).__name__ == "_Exchange" else "uvicorn")
         while (await receive()).get("more_body"):
             pass
-        body = b"" if scope["method"] == "HEAD" else b"call %d %s" % (self.calls, scope["query_string"])
+        if b"fail" in scope["query_string"]:
+            raise ValueError("as asked")
+        body = b"" if scope["method"] == "HEAD" else b"call %d %s %s" % (
+            self.calls, scope["scheme"].encode(), scope["query_string"])
         headers = [(b"content-type", b"text/plain"), (b"content-length", b"%d" % len(body or b"call 0 "))]
         if b"repeat" in scope["query_string"]:
             remember(scope, status=200, headers=headers, body=body)
@@ -119,7 +126,7 @@ def _without_date(response: bytes) -> bytes:
 def test_a_repeated_request_is_answered_from_the_memo_with_the_same_bytes(server):
     first = _exchange(server.port, _get("/sparql?q=repeat"))[0]
     again = _exchange(server.port, _get("/sparql?q=repeat") * 2, responses=2)
-    assert server.calls == 1
+    assert server.calls == 1 and server.ways == ["short"]
     assert [_without_date(r) for r in again] == [_without_date(first)] * 2
     assert b"date: " in again[0] and b"server: uvicorn" in again[0]
     assert server.memo.hits == 2
@@ -147,6 +154,26 @@ def test_requests_the_memo_leaves_to_the_app(server, raw):
     for _ in range(2):
         assert _exchange(server.port, raw)[0].startswith(b"HTTP/1.1 200")
     assert server.calls == 2
+
+
+def test_the_short_way_answers_as_uvicorn_would(server):
+    short = _exchange(server.port, _get("/sparql?q=one"))[0]
+    long = _exchange(server.port, _get("/sparql?q=one", "Connection: close"))[0]
+    assert server.ways == ["short", "uvicorn"]
+    assert _without_date(short).replace(b"call 1", b"call 2") + b"" == \
+        _without_date(long).replace(b"connection: close\r\n", b"")
+    assert b"connection: close" in long
+
+
+def test_proxy_headers_take_uvicorns_way(server):
+    answer = _exchange(server.port, _get("/sparql?q=one", "X-Forwarded-Proto: https"))[0]
+    assert server.ways == ["uvicorn"] and b" https " in answer  # uvicorn's middleware applied them
+
+
+def test_an_app_error_is_a_500_and_the_connection_goes_on(server):
+    answers = _exchange(server.port, _get("/sparql?q=fail") + _get("/sparql?q=ok"), responses=2)
+    assert answers[0].startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    assert answers[0].endswith(b"Internal Server Error") and answers[1].startswith(b"HTTP/1.1 200")
 
 
 def test_head_is_kept_apart_from_get(server):
