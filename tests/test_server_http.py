@@ -207,3 +207,12 @@ def test_the_endpoint_replays_cached_answers_exactly(dist):
     assert len({_without_date(r) for r in csv}) == 1 and b"text/csv" in csv[0]
     assert b"application/sparql-results+json" in json and b'"bindings"' in json
     assert [r.split(b"\r\n")[0] for r in not_modified] == [b"HTTP/1.1 304 Not Modified"] * 2
+
+
+def test_header_lines_cannot_be_split():
+    from territoires_lod.server._http import _encode_headers
+
+    assert _encode_headers([(b"a", b"b"), (b"c", b"d")]) == b"a: b\r\nc: d\r\n"
+    for bad in (b"x\r\nset-cookie: y", b"x\ny", b"x\0"):
+        with pytest.raises(RuntimeError):
+            _encode_headers([(b"a", bad)])

@@ -38,7 +38,11 @@ def _status_line(status: int) -> bytes:
 
 
 def _encode_headers(headers) -> bytes:
-    return b"".join(b"%s: %s\r\n" % pair for pair in headers)
+    """Header lines; a name or value that could end the line is refused, as uvicorn does."""
+    lines = b"".join(b"%s: %s\r\n" % (name, value) for name, value in headers)
+    if lines.count(b"\n") != len(headers) or lines.count(b"\r") != len(headers) or b"\0" in lines:
+        raise RuntimeError("invalid HTTP header")
+    return lines
 
 
 class ResponseMemo:
