@@ -74,6 +74,12 @@ async def wait_until(predicate, seconds):
     return predicate()
 
 
+async def cancel(task):
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 @pytest.fixture(scope="module")
 def nquads(dist):
     return [dist / "territoires-industrie.nq"]
@@ -87,9 +93,7 @@ def test_a_long_query_is_reniced_then_treated_as_runaway(nquads):
         assert await wait_until(lambda: LANES[RUNAWAY].nice in niceness(pool.pids).values(), 4)
         assert pool.demoted == 2
         assert pool.costs.expensive(job_shape(job(SLOW)))  # the next one goes straight to the long lane
-        slow.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await slow
+        await cancel(slow)
     asyncio.run(with_engine(nquads, body, workers=1))
 
 
@@ -164,9 +168,7 @@ def test_queries_queued_behind_a_demoted_one_go_to_another_worker(nquads):
             assert b'"10"' in (await task).body
         assert time.monotonic() - start < 2  # not behind the slow query's 5 s
         assert pool.demoted >= 1 and not slow.done()
-        slow.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await slow
+        await cancel(slow)
     asyncio.run(with_engine(nquads, body, workers=1))
 
 
