@@ -8,9 +8,9 @@ Lanes, so that cheap queries are answered promptly while scans and runaway queri
 can serve thousands of point lookups a second, or a handful of scans; never let the scans hold
 every worker and core):
 - *short* (`size` workers, nice 0) takes every query not known to be long;
-- *long* (`long_size` workers, nice 5) takes queries whose shape recently used more than 40 ms of
+- *long* (`long_size` workers, nice 7) takes queries whose shape recently used more than 40 ms of
   CPU (see _costs.py): they no longer hold the short workers and, niced, leave most of the CPU to
-  cheap work (nice 5: about a quarter of a contended core, so that scans still end within the
+  cheap work (nice 7: about a sixth of a contended core, so that scans still end within the
   time limit when cheap queries alone could fill every core);
 - *runaway* (nice 19, no idle workers) holds queries past 1 s of CPU (or whose shape took that
   long lately) until they end or hit the time limit, so that they do not hold long workers either.
@@ -62,7 +62,7 @@ class WorkerCrashed(Exception):
 @dataclass(frozen=True)
 class Lane:
     name: str
-    nice: int  # 0, 5, 19: CPU weight 1024, 335, 15 on a contended core
+    nice: int  # 0, 7, 19: CPU weight 1024, 215, 15 on a contended core
     demote_after: float | None  # CPU seconds after which a query moves on to the next lane
 
 
@@ -72,7 +72,7 @@ class Lane:
 WALL_FACTOR = 2.5
 
 
-LANES = (Lane("short", 0, 0.04), Lane("long", 5, 1.0), Lane("runaway", 19, None))
+LANES = (Lane("short", 0, 0.04), Lane("long", 7, 1.0), Lane("runaway", 19, None))
 SHORT, LONG, RUNAWAY = range(3)
 
 
