@@ -10,7 +10,8 @@ import threading
 import pytest
 import uvicorn
 
-from territoires_lod.server._http import ResponseMemo, protocol_with_memo, remember
+from territoires_lod.server._http import protocol_with_memo
+from territoires_lod.server._memo import ResponseMemo, remember
 
 from .conftest import LiveServer, free_port
 
@@ -210,7 +211,7 @@ def test_the_endpoint_replays_cached_answers_exactly(dist):
 
 
 def test_header_lines_cannot_be_split():
-    from territoires_lod.server._http import _encode_headers
+    from territoires_lod.server._memo import encode_headers as _encode_headers
 
     assert _encode_headers([(b"a", b"b"), (b"c", b"d")]) == b"a: b\r\nc: d\r\n"
     for bad in (b"x\r\nset-cookie: y", b"x\ny", b"x\0"):

@@ -8,7 +8,7 @@ import gzip
 import logging
 
 from ._answer import Answer, answer_sparql, error_answer
-from ._http import remember
+from ._memo import remember
 
 log = logging.getLogger("territoires_lod.server")
 

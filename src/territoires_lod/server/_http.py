@@ -2,8 +2,8 @@
 
 A repeated query is answered from the result cache anyway, but through the whole ASGI exchange
 (a task, a scope, send/receive messages), which costs several times the work of the answer. The
-memo short-cuts that: a request whose bytes (request line and every header) match one answered
-before from the cache gets the same response bytes, written straight from the parser's callback.
+memo (_memo.py) short-cuts that: a request whose bytes (request line and every header) match one
+answered before from the cache gets the same response bytes, written from the parser's callback.
 
 Only answers that depend on nothing but the request are memoised (a cached 200 or a 304 to a
 query: the data is immutable while the server runs), so replaying them is exact; the Date header
@@ -18,70 +18,13 @@ Requests with proxy headers take uvicorn's way, so that its proxy-headers middle
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from http import HTTPStatus
-
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-SCOPE_KEY = "territoires_lod.memo"  # scope entry: (memo, key) of a request the memo may learn
+from ._memo import SCOPE_KEY, ResponseMemo, encode_headers, status_line
+
 _PREFIX = b"/sparql?"
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 _PROXY_HEADERS = frozenset((b"x-forwarded-for", b"x-forwarded-proto", b"forwarded"))
-_STATUS_LINES: dict[int, bytes] = {}
-
-
-def _status_line(status: int) -> bytes:
-    line = _STATUS_LINES.get(status)
-    if line is None:
-        line = _STATUS_LINES[status] = b"HTTP/1.1 %d %s\r\n" % (status, HTTPStatus(status).phrase.encode("ascii"))
-    return line
-
-
-def _encode_headers(headers) -> bytes:
-    """Header lines; a name or value that could end the line is refused, as uvicorn does."""
-    lines = b"".join(b"%s: %s\r\n" % (name, value) for name, value in headers)
-    if lines.count(b"\n") != len(headers) or lines.count(b"\r") != len(headers) or b"\0" in lines:
-        raise RuntimeError("invalid HTTP header")
-    return lines
-
-
-class ResponseMemo:
-    """Response bytes by request, bounded in entries and bytes, least recently used first out."""
-
-    def __init__(self, *, max_bytes: int, max_entries: int = 8192) -> None:
-        self.max_bytes = max_bytes
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, tuple[bytes, bytes, bytes, int]] = OrderedDict()
-        self.size = 0
-        self.hits = 0
-
-    def get(self, key: tuple) -> tuple[bytes, bytes, bytes, int] | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-            self.hits += 1
-        return entry
-
-    def put(self, key: tuple, *, status_line: bytes, head: bytes, body: bytes) -> None:
-        """`head`: the header lines after the server's own (Date, Server), ending with a blank line."""
-        cost = len(head) + len(body) + len(key[1]) + sum(len(name) + len(value) for name, value in key[2:])
-        if cost > self.max_bytes // 8 or key in self._entries:
-            return
-        self._entries[key] = (status_line, head, body, cost)
-        self.size += cost
-        while self.size > self.max_bytes or len(self._entries) > self.max_entries:
-            self.size -= self._entries.popitem(last=False)[1][3]
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-def remember(scope, *, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    """Called by the ASGI handler with a response it sends that depends on the request alone."""
-    memo_key = scope.get(SCOPE_KEY)
-    if memo_key is not None:
-        memo, key = memo_key
-        memo.put(key, status_line=_status_line(status), head=_encode_headers(headers) + b"\r\n", body=body)
 
 
 class _Answered:
@@ -99,7 +42,7 @@ def _server_head(default_headers: list[tuple[bytes, bytes]]) -> bytes:
     """uvicorn renews its default headers (the Date) once a second: encode each list once."""
     global _server_headers
     if _server_headers[0] is not default_headers:
-        _server_headers = (default_headers, _encode_headers(default_headers))
+        _server_headers = (default_headers, encode_headers(default_headers))
     return _server_headers[1]
 
 
@@ -148,8 +91,8 @@ class _Exchange:
         if self.disconnected or self.response_complete:
             return
         protocol = self.protocol
-        head = [_status_line(self._start["status"]), _server_head(protocol.server_state.default_headers),
-                _encode_headers(self._start.get("headers", ()))]
+        head = [status_line(self._start["status"]), _server_head(protocol.server_state.default_headers),
+                encode_headers(self._start.get("headers", ()))]
         if not self.keep_alive:
             head.append(b"connection: close\r\n")
         head.append(b"\r\n")
@@ -171,8 +114,8 @@ class MemoHttpProtocol(HttpToolsProtocol):
         if key is not None:
             hit = self.memo.get(key)
             if hit is not None:
-                status_line, head, body, _ = hit
-                self.transport.writelines((status_line, _server_head(self.server_state.default_headers), head, body))
+                first_line, head, body, _ = hit
+                self.transport.writelines((first_line, _server_head(self.server_state.default_headers), head, body))
                 self.cycle = _ANSWERED  # its body and completion callbacks have nothing to do
                 self.on_response_complete()
                 return

@@ -1,0 +1,68 @@
+"""Whole HTTP responses to repeated SPARQL requests, kept by the front that sent them.
+
+The app marks the responses that depend on nothing but the request (`remember`, from the
+handler of /sparql); the HTTP protocol (_http.py) replays them for byte-identical requests. No
+uvicorn here: the app imports this module whatever HTTP implementation runs it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from http import HTTPStatus
+
+SCOPE_KEY = "territoires_lod.memo"  # scope entry: (memo, key) of a request the memo may learn
+_STATUS_LINES: dict[int, bytes] = {}
+
+
+def status_line(status: int) -> bytes:
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        line = _STATUS_LINES[status] = b"HTTP/1.1 %d %s\r\n" % (status, HTTPStatus(status).phrase.encode("ascii"))
+    return line
+
+
+def encode_headers(headers) -> bytes:
+    """Header lines; a name or value that could end the line is refused, as uvicorn does."""
+    lines = b"".join(b"%s: %s\r\n" % (name, value) for name, value in headers)
+    if lines.count(b"\n") != len(headers) or lines.count(b"\r") != len(headers) or b"\0" in lines:
+        raise RuntimeError("invalid HTTP header")
+    return lines
+
+
+class ResponseMemo:
+    """Response bytes by request, bounded in entries and bytes, least recently used first out."""
+
+    def __init__(self, *, max_bytes: int, max_entries: int = 8192) -> None:
+        self.max_bytes = max_bytes
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, tuple[bytes, bytes, bytes, int]] = OrderedDict()
+        self.size = 0
+        self.hits = 0
+
+    def get(self, key: tuple) -> tuple[bytes, bytes, bytes, int] | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+            self.hits += 1
+        return entry
+
+    def put(self, key: tuple, *, status_line: bytes, head: bytes, body: bytes) -> None:
+        """`head`: the header lines after the server's own (Date, Server), ending with a blank line."""
+        cost = len(head) + len(body) + len(key[1]) + sum(len(name) + len(value) for name, value in key[2:])
+        if cost > self.max_bytes // 8 or key in self._entries:
+            return
+        self._entries[key] = (status_line, head, body, cost)
+        self.size += cost
+        while self.size > self.max_bytes or len(self._entries) > self.max_entries:
+            self.size -= self._entries.popitem(last=False)[1][3]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def remember(scope, *, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    """Called by the ASGI handler with a response it sends that depends on the request alone."""
+    memo_key = scope.get(SCOPE_KEY)
+    if memo_key is not None:
+        memo, key = memo_key
+        memo.put(key, status_line=status_line(status), head=encode_headers(headers) + b"\r\n", body=body)
