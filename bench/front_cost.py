@@ -20,6 +20,7 @@ from territoires_lod.server._answer import Settings
 from territoires_lod.server._cache import ResultCache
 from territoires_lod.server._engine import QueryResult, job_shape
 from territoires_lod.server._fastpath import handle_sparql
+from territoires_lod.server._store import load_store
 from territoires_lod.server._worker import execute
 
 HERE = Path(__file__).parent
@@ -70,9 +71,7 @@ def main() -> None:
              .read_text().splitlines() if line.strip()]
     paths = [line[1:].encode() for line in lines]
     queries = [urllib.parse.parse_qs(line[1:])["query"][0] for line in lines]
-    data = HERE / "data" / f"{args.size}.nt"
-    store = ox.Store()
-    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES)
+    store, _version = load_store(sorted((HERE / "data").glob(f"{args.size}.*")))  # as `serve --data` does
     request = {"default_graphs": (), "named_graphs": (), "base_iri": None, "solutions_format": "JSON",
                "graph_format": "TURTLE", "max_result_bytes": 1 << 26}
 
