@@ -3,6 +3,7 @@ same bytes without reaching the app; anything that could change the answer reach
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import threading
@@ -14,34 +15,6 @@ from territoires_lod.server._http import protocol_with_memo
 from territoires_lod.server._memo import ResponseMemo, remember
 
 from .conftest import LiveServer, free_port
-
-
-# --- the memo itself ---------------------------------------------------------------------------
-
-def _key(n: int) -> tuple:
-    return (b"GET", b"/sparql?query=%d" % n, (b"host", b"h"))
-
-
-def test_memo_returns_what_it_was_given():
-    memo = ResponseMemo(max_bytes=1 << 20)
-    memo.put(_key(1), status_line=b"HTTP/1.1 200 OK\r\n", head=b"a: b\r\n\r\n", body=b"body")
-    assert memo.get(_key(1))[:3] == (b"HTTP/1.1 200 OK\r\n", b"a: b\r\n\r\n", b"body")
-    assert memo.get(_key(2)) is None
-    assert memo.hits == 1
-
-
-def test_memo_is_bounded_in_bytes_and_entries_least_recently_used_out():
-    memo = ResponseMemo(max_bytes=8000, max_entries=3)
-    for n in range(3):
-        memo.put(_key(n), status_line=b"", head=b"", body=b"x" * 100)
-    memo.get(_key(0))  # now the most recently used
-    memo.put(_key(3), status_line=b"", head=b"", body=b"x" * 100)
-    assert len(memo) == 3 and memo.get(_key(1)) is None and memo.get(_key(0)) is not None
-    memo.put(_key(4), status_line=b"", head=b"", body=b"x" * 999)  # too big: over an eighth of the budget
-    assert memo.get(_key(4)) is None
-    for n in range(10, 30):
-        memo.put(_key(n), status_line=b"", head=b"", body=b"x" * 900)
-    assert memo.size <= 8000
 
 
 # --- the protocol, in uvicorn, before a counting app -----------------------------------------
@@ -88,10 +61,26 @@ class _Server:
         self.thread.join(10)
 
 
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 @pytest.fixture()
 def server():
-    with _Server() as running:
-        yield running
+    """The server; no error may reach the event loop's log (asyncio's logger) while it runs."""
+    errors = _Errors()
+    logging.getLogger("asyncio").addHandler(errors)
+    try:
+        with _Server() as running:
+            yield running
+    finally:
+        logging.getLogger("asyncio").removeHandler(errors)
+    assert [record.getMessage() for record in errors.records] == []
 
 
 def _exchange(port: int, raw: bytes, responses: int = 1) -> list[bytes]:
@@ -208,12 +197,3 @@ def test_the_endpoint_replays_cached_answers_exactly(dist):
     assert len({_without_date(r) for r in csv}) == 1 and b"text/csv" in csv[0]
     assert b"application/sparql-results+json" in json and b'"bindings"' in json
     assert [r.split(b"\r\n")[0] for r in not_modified] == [b"HTTP/1.1 304 Not Modified"] * 2
-
-
-def test_header_lines_cannot_be_split():
-    from territoires_lod.server._memo import encode_headers as _encode_headers
-
-    assert _encode_headers([(b"a", b"b"), (b"c", b"d")]) == b"a: b\r\nc: d\r\n"
-    for bad in (b"x\r\nset-cookie: y", b"x\ny", b"x\0"):
-        with pytest.raises(RuntimeError):
-            _encode_headers([(b"a", bad)])

@@ -27,11 +27,18 @@ _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"expect", b
 _PROXY_HEADERS = frozenset((b"x-forwarded-for", b"x-forwarded-proto", b"forwarded"))
 
 
+class _Event:
+    def set(self) -> None:
+        pass
+
+
 class _Answered:
-    """Stands for the request cycle of a memoised answer: complete from the start."""
+    """Stands for the request cycle of a memoised answer: complete from the start (uvicorn still
+    wakes its `message_event` when the connection closes)."""
 
     response_complete = True
     keep_alive = True
+    message_event = _Event()
 
 
 _ANSWERED = _Answered()
@@ -44,11 +51,6 @@ def _server_head(default_headers: list[tuple[bytes, bytes]]) -> bytes:
     if _server_headers[0] is not default_headers:
         _server_headers = (default_headers, encode_headers(default_headers))
     return _server_headers[1]
-
-
-class _Event:
-    def set(self) -> None:
-        pass
 
 
 class _Exchange:
