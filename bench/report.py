@@ -162,6 +162,10 @@ def md_header(doc) -> str:
         lines.append(f"- `{name}`: `{s['command']}` endpoint `{s['endpoint']}` — {s['note']}")
     for name, why in m["not_run"].items():
         lines.append(f"- **`{name}` not run**: {why}")
+    if "log_errors" in m:  # reports written before the count have none
+        counts = "; ".join(f"{name} {e['lines']}" + (f" (first: `{e['first']}`)" if e["first"] else "")
+                           for name, e in m["log_errors"].items())
+        lines.append(f"- Error lines in the servers' logs (`raw/logs/`, ERROR or Traceback): {counts or 'no logs'}.")
     shares = [r.get("wrk_cpu_share") for e in doc.get("runs", []) for k in e.get("runs", {}).values()
               for r in k.values() if r.get("wrk_cpu_share") is not None]
     if shares:

@@ -35,6 +35,7 @@ class ServerFailed(RuntimeError):
 
 
 RUNNING: set = set()  # servers started and not yet stopped, for stop_all() on exit
+LOGS: list[tuple[str, Path]] = []  # (server name, log) of every server started in this run
 
 
 def stop_all() -> None:
@@ -301,6 +302,7 @@ def start(spec: Spec, data: Path, probe: str, log_dir: Path, *, time_limit: floa
                                 start_new_session=True, cwd=ROOT, env=env)
     run = Running(spec, proc, port, data, t0, log)
     RUNNING.add(run)
+    LOGS.append((spec.name, log))
     deadline = t0 + start_timeout
     try:
         _wait_listening(run, deadline)
@@ -315,6 +317,20 @@ def start(spec: Spec, data: Path, probe: str, log_dir: Path, *, time_limit: floa
         run.stop()
         raise
     return run
+
+
+def log_errors() -> dict[str, dict]:
+    """Per server: the lines of its logs (this run's) that report an error, and the first of them.
+    An error a client never sees (in a callback, after the response) still shows here."""
+    found: dict[str, dict] = {}
+    for name, log in LOGS:
+        entry = found.setdefault(name, {"lines": 0, "first": None})
+        with log.open(errors="replace") as f:
+            for line in f:
+                if "ERROR" in line or "Traceback" in line:
+                    entry["lines"] += 1
+                    entry["first"] = entry["first"] or f"{log.name}: {line.strip()[:160]}"
+    return found
 
 
 def version_of(argv: list[str]) -> str:
