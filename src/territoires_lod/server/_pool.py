@@ -395,8 +395,9 @@ class QueryPool:
     def _move(self, worker: _Worker, lane: int) -> None:
         if worker.lane == SHORT:
             self._short.remove(worker)
-            for job in list(worker.jobs)[1:]:  # queued behind the demoted query: elsewhere
-                worker.retire_after_head = True
+            behind = list(worker.jobs)[1:]  # queued behind the demoted query: elsewhere
+            worker.retire_after_head = bool(behind)
+            for job in behind:
                 if not job.future.done():
                     job.future.set_exception(_Redispatch())
         self._count[worker.lane] -= 1

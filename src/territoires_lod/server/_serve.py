@@ -104,11 +104,11 @@ def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) ->
     import uvicorn
 
     from ._app import create_app
+    from ._memo import ResponseMemo
 
     app = create_app(engine=engine, settings=settings, **front)
     try:  # uvicorn's httptools protocol, with the memo of repeated answers (see _http.py)
         from ._http import protocol_with_memo
-        from ._memo import ResponseMemo
 
         http = protocol_with_memo(ResponseMemo(max_bytes=max(1 << 20, settings.cache_bytes // 4)), sparql_app=app)
     except ImportError:  # no httptools (PyPy): uvicorn's own choice
