@@ -27,6 +27,10 @@ def test_variants_of_a_template_share_a_shape():
     assert a == b
     assert a != query_shape('SELECT * WHERE { ?c <http://x/name> "11262" } LIMIT 10')
     assert a != query_shape('SELECT * WHERE { ?c <http://x/code> "11262" } LIMIT 10', "http://x/graph")
+    # A `#` inside an IRI starts no comment; a digit inside a name is no number.
+    iri_with_hash = "SELECT * { ?c <http://x/geo#code> ?v }"
+    assert query_shape(iri_with_hash) != query_shape(iri_with_hash.replace("code", "name"))
+    assert query_shape("SELECT ?v1 { ?c ?p ?v1 }") != query_shape("SELECT ?v2 { ?c ?p ?v2 }")
 
 
 def test_cost_book_learns_and_forgets():

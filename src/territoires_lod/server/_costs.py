@@ -11,14 +11,19 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
-# IRIs are kept (they name what is asked for); strings, numbers, comments and spacing are
-# dropped. Done by a split (in C, unlike a substitution with a template): it runs on every query.
-_PARTS = re.compile(r"""(<[^<>\s]*>)|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\#[^\n]*|(?<![\w?$])[-+]?\d[\d.eE+-]*|\s+""")
+# IRIs are kept (they name what is asked for); strings, numbers and comments are dropped, then
+# spacing. Done by a split (in C, unlike a substitution with a template): it runs on every query.
+# The lookahead first lets most characters fail on one class test instead of five alternatives
+# (twice as fast on the bench's queries).
+_PARTS = re.compile(r"""(?=[<"'\#\d+\-])(?:(<[^<>\s]*>)|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\#[^\n]*"""
+                    r"""|(?<![\w?$])[-+]?\d[\d.eE+-]*)""")
+_SPACING = str.maketrans("", "", " \t\r\n")
 
 
 def query_shape(text: str, *graphs: str) -> int:
     """A key shared by the variants of one query template (and the same dataset parameters)."""
-    return hash(("".join(filter(None, _PARTS.split(text))), graphs))  # the text between, and the IRIs
+    # The text between the parts dropped, and the IRIs, without spacing.
+    return hash(("".join(filter(None, _PARTS.split(text))).translate(_SPACING), graphs))
 
 
 class CostBook:
