@@ -161,18 +161,6 @@ def test_result_cache_serves_repeats(client):
     assert size < cache.size <= cache.max_bytes
 
 
-def test_result_cache_keeps_expensive_answers_at_once():
-    from territoires_lod.server._cache import CachedAnswer, ResultCache
-
-    cache = ResultCache(max_bytes=1000, max_entry_bytes=500)
-    cache.put("a", CachedAnswer(b"x" * 10, "text/plain"))  # expensive by default
-    assert cache.get("a") is not None
-    cache.put("b", CachedAnswer(b"x" * 10, "text/plain"), expensive=False)
-    assert cache.get("b") is None
-    cache.put("b", CachedAnswer(b"x" * 10, "text/plain"), expensive=False)
-    assert cache.get("b") is not None
-
-
 def test_cors(client):
     response = get(client, SELECT, headers={"Origin": "https://yasgui.example"})
     assert response.headers["access-control-allow-origin"] == "*"

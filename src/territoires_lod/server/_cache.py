@@ -13,34 +13,73 @@ class CachedAnswer:
     media_type: str
 
 
-class ResultCache:
-    """Admits an answer that was expensive to compute, or one asked for a second time: most
-    distinct queries are asked once, and caching those would fill the budget with bytes that are
-    never read (at thousands of cheap queries a second, the whole budget in a minute)."""
+class _Segment:
+    """Entries in least-recently-used order, with their size in bytes."""
 
-    MAX_SEEN = 1 << 14  # keys of answers seen once; forgotten all at once when full
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self.size = 0
+
+    def add(self, key: str, answer: CachedAnswer) -> None:
+        self.entries[key] = answer
+        self.size += _cost(key, answer)
+
+    def pop(self, key: str) -> CachedAnswer:
+        answer = self.entries.pop(key)
+        self.size -= _cost(key, answer)
+        return answer
+
+    def shrink(self) -> list[tuple[str, CachedAnswer]]:
+        """Take out the least recently used entries until the segment fits; return them."""
+        out = []
+        while self.size > self.max_bytes:
+            key = next(iter(self.entries))
+            out.append((key, self.pop(key)))
+        return out
+
+
+class ResultCache:
+    """Two segments, least recently used first out of each (a segmented LRU):
+
+    - an answer enters *probation* at once when it was expensive to compute, otherwise when it is
+      asked for a second time: most distinct queries are asked once, and a cheap one is not worth
+      keeping (at thousands a second they would churn the whole budget every minute);
+    - an answer read from probation moves to the *protected* segment; one pushed out of protected
+      goes back to probation for a last chance.
+    Probation holds at most a PROBATION_SHARE of the budget: one-off answers churn there alone, so
+    they never push out answers that were read again, and under any load the cache reaches its
+    working size in the first minutes rather than creeping towards the whole budget."""
+
+    MAX_SEEN = 1 << 14  # keys of cheap answers seen once; forgotten all at once when full
+    PROBATION_SHARE = 1 / 8
 
     def __init__(self, *, max_bytes: int, max_entry_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self.max_entry_bytes = min(max_entry_bytes, max_bytes)
-        self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        probation = max(1, int(max_bytes * self.PROBATION_SHARE))
+        self._probation = _Segment(probation)
+        self._protected = _Segment(max_bytes - probation)
+        self.max_entry_bytes = min(max_entry_bytes, probation)
         self._seen: set[int] = set()
-        self.size = 0
         self.hits = 0
         self.misses = 0
 
+    @property
+    def size(self) -> int:
+        """Bytes held (bodies and keys)."""
+        return self._probation.size + self._protected.size
+
     def get(self, key: str) -> CachedAnswer | None:
-        entry = self._entries.get(key)
+        entry = self._lookup(key)
         if entry is None:
             self.misses += 1
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
+        else:
+            self.hits += 1
         return entry
 
     def put(self, key: str, answer: CachedAnswer, *, expensive: bool = True) -> None:
-        cost = len(answer.body) + len(key)
-        if cost > self.max_entry_bytes or key in self._entries:
+        if (_cost(key, answer) > self.max_entry_bytes or key in self._probation.entries
+                or key in self._protected.entries):
             return
         if not expensive:
             seen = hash(key)
@@ -50,21 +89,33 @@ class ResultCache:
                 self._seen.add(seen)
                 return
             self._seen.discard(seen)
-        self._entries[key] = answer
-        self.size += cost
-        while self.size > self.max_bytes:
-            old_key, old = self._entries.popitem(last=False)
-            self.size -= len(old.body) + len(old_key)
+        self._probation.add(key, answer)
+        self._probation.shrink()
 
     def get_extra(self, key) -> bytes | None:
         """Derived bytes (e.g. a gzipped body) kept under the same byte budget."""
-        entry = self._entries.get(repr(key))
-        if entry is not None:
-            self._entries.move_to_end(repr(key))
+        entry = self._lookup(repr(key))
         return None if entry is None else entry.body
 
     def put_extra(self, key, data: bytes) -> None:
         self.put(repr(key), CachedAnswer(data, ""), expensive=False)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._probation.entries) + len(self._protected.entries)
+
+    def _lookup(self, key: str) -> CachedAnswer | None:
+        entry = self._protected.entries.get(key)
+        if entry is not None:
+            self._protected.entries.move_to_end(key)
+            return entry
+        entry = self._probation.entries.get(key)
+        if entry is not None:  # read again: worth protecting
+            self._protected.add(key, self._probation.pop(key))
+            for old_key, old in self._protected.shrink():
+                self._probation.add(old_key, old)
+            self._probation.shrink()
+        return entry
+
+
+def _cost(key: str, answer: CachedAnswer) -> int:
+    return len(answer.body) + len(key)
