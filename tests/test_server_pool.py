@@ -8,7 +8,7 @@ import pytest
 
 from territoires_lod.server import EmbeddedEngine
 from territoires_lod.server._costs import CostBook, query_shape
-from territoires_lod.server._engine import QueryEvaluationError, QueryJob, QueryTimedOut, job_shape
+from territoires_lod.server._engine import QueryEvaluationError, QueryJob, QueryTimedOut, ServerBusy, job_shape
 from territoires_lod.server._media import FORMATS
 from territoires_lod.server._pool import DEPTH, LANES, LONG, RUNAWAY
 
@@ -139,6 +139,32 @@ def test_a_shape_known_to_run_away_goes_straight_to_the_runaway_lane(nquads):
         assert pool.demoted == 1
         with pytest.raises(QueryTimedOut):
             await slow
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
+def test_when_the_other_lanes_are_full_the_oldest_runaway_makes_room(nquads):
+    async def body(engine):
+        pool = engine.pool
+        # One worker kept per lane: the long and runaway lanes hold 3 at most, here 3 runaways.
+        slow = [asyncio.create_task(engine.execute(job(f"{SLOW} # {i}"), timeout=30)) for i in range(3)]
+        assert await wait_until(lambda: list(niceness(pool.pids).values()).count(LANES[RUNAWAY].nice) == 3, 10)
+        oldest = min((w for w in pool._workers if w.lane == RUNAWAY), key=lambda w: w.started)
+        oldest_pid = oldest.pid
+        # A new shape, long too: the short lane takes it first, then it must leave, and has room to go.
+        other = asyncio.create_task(engine.execute(job(SLOW.replace("?i }", "?i . ?j ?k ?l }")), timeout=30))
+        await asyncio.sleep(0.3)
+        start = time.monotonic()
+        for i in range(10):  # the short lane always got its worker back
+            assert b'"10"' in (await engine.execute(job(f"{COUNT} # {i}"), timeout=10)).body
+        assert time.monotonic() - start < 2
+        assert await wait_until(lambda: any(task.done() for task in slow), 3)
+        (shed,) = [task for task in slow if task.done()]
+        with pytest.raises(ServerBusy, match="stopped to make room"):
+            await shed
+        assert pool.shed == 1 and oldest_pid not in pool.pids and not other.done()
+        for task in [*slow, other]:
+            if not task.done():
+                await cancel(task)
     asyncio.run(with_engine(nquads, body, workers=1))
 
 

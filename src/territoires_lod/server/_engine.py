@@ -148,7 +148,7 @@ class EmbeddedEngine:
         await self.pool.start()
 
     async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
-        from ._pool import QueryTimeout, QueueTimeout, WorkerCrashed
+        from ._pool import QueryShed, QueryTimeout, QueueTimeout, WorkerCrashed
 
         try:
             reply, seconds = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout,
@@ -160,6 +160,9 @@ class EmbeddedEngine:
                 "the data (the dumps are downloadable).") from None
         except QueueTimeout:
             raise ServerBusy("Every query worker stayed busy for too long; try again shortly.") from None
+        except QueryShed:
+            raise ServerBusy("Too many long queries were running at once: this one, which had run longest, "
+                             "was stopped to make room. Try again shortly, or make it more selective.") from None
         except WorkerCrashed:
             raise QueryEvaluationError("The query stopped its worker process (too much memory?); "
                                        "make it more selective.") from None

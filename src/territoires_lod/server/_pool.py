@@ -19,7 +19,11 @@ worker is reniced and moves to the next lane (taking the place of an idle worker
 and its old lane gets a fresh fork of the zygote (milliseconds), so a new query never waits
 behind it. A lane keeps only its number of workers: a demoted worker beyond it retires when its
 query ends (renicing cannot be undone without privileges, and retiring frees the store pages its
-scan copied). All lanes together never hold more than twice the workers they keep.
+scan copied). All lanes together never hold more than twice the workers they keep, and the
+short lane's places are always free to refill: when a query must leave the short lane while the
+long and runaway lanes have no room, the runaway query that has run longest is stopped (503: the
+server is busy) to make room, or, if there is none, the query leaving the short lane. Cheap
+queries never wait for a worker because the other lanes are full.
 
 Short-lane workers take up to DEPTH queries at a time, answered in order: the worker reads the
 next one while the front handles the last reply, and both processes wake less often (a third
@@ -57,6 +61,10 @@ class QueueTimeout(Exception):
 
 class WorkerCrashed(Exception):
     pass
+
+
+class QueryShed(Exception):
+    """Stopped before its time limit, to make room: too many long queries were running."""
 
 
 @dataclass(frozen=True)
@@ -145,16 +153,19 @@ class QueryPool:
         self._zygote_pid = zygote_pid
         self._target = [size, max(1, size if long_size is None else long_size), 0]  # workers kept per lane
         self._count = [0, 0, 0]  # live workers per lane, idle or busy (spawning included)
-        self._max_workers = 2 * sum(self._target)  # room for demoted queries
+        # Room for demoted queries: twice the workers kept in all, of which the short lane's own.
+        self._outside_cap = 2 * sum(self._target) - self._target[SHORT]  # long and runaway lanes together
         self.costs = CostBook(threshold=LANES[SHORT].demote_after)
         self._short: list[_Worker] = []  # short-lane workers, each with up to DEPTH queries
         self._room: deque[asyncio.Future] = deque()  # queries waiting for room in the short lane
         self._idle: list[asyncio.Queue[_Worker]] = []  # idle long-lane workers (index LONG)
         self._spawn_lock = threading.Lock()
         self._pids: set[int] = set()
+        self._workers: set[_Worker] = set()  # live workers, every lane, idle or busy
         self.replaced = 0  # workers killed for overrunning or lost
         self.retired = 0
         self.demoted = 0
+        self.shed = 0
         self._tasks: set[asyncio.Task] = set()
         self._started = False
 
@@ -166,9 +177,10 @@ class QueryPool:
     # --- workers come and go ------------------------------------------------------------------
 
     async def _refill(self) -> None:
-        """Fork workers until each lane has its number (within the cap on all workers)."""
+        """Fork workers until each lane has its number (within the cap on all workers, of which
+        the short lane's places are kept free)."""
         for lane, target in enumerate(self._target):
-            while self._count[lane] < target and sum(self._count) < self._max_workers:
+            while self._count[lane] < target and (lane == SHORT or self._outside_short() < self._outside_cap):
                 self._count[lane] += 1  # before the await, so concurrent refills do not overshoot
                 try:
                     worker = await self._spawn(lane)
@@ -194,6 +206,7 @@ class QueryPool:
         finally:
             theirs.close()
         worker = _Worker(pid, lane)
+        self._workers.add(worker)
         worker.connection = await _wire.connect(ours, on_reply=functools.partial(self._on_reply, worker),
                                                 on_lost=functools.partial(self._on_lost, worker))
         self._pids.add(pid)
@@ -230,6 +243,7 @@ class QueryPool:
         if worker.gone:
             return
         worker.gone = True
+        self._workers.discard(worker)
         self._count[worker.lane] -= 1
         if worker in self._short:
             self._short.remove(worker)
@@ -388,9 +402,36 @@ class QueryPool:
             self._arm(worker, min(limit - used, WALL_FACTOR * limit - wall))
             return
         self.costs.record(shape, max(2 * LANES[SHORT].demote_after, used) if used >= limit else used)
+        if worker.lane == SHORT and not self._make_room():
+            self._shed(worker)  # nowhere to go: stopped, and the short lane gets a fresh worker
+            self._refill_soon()
+            return
         self._move(worker, worker.lane + 1)
         next_limit = LANES[worker.lane].demote_after
         self._arm(worker, next_limit and next_limit - used)
+
+    def _outside_short(self) -> int:
+        return self._count[LONG] + self._count[RUNAWAY]
+
+    def _make_room(self) -> bool:
+        """Whether a worker can leave the short lane for the long one: within the cap, or taking the
+        place of an idle long worker, or once the runaway query that has run longest is stopped."""
+        if self._outside_short() < self._outside_cap or not self._idle[LONG].empty():
+            return True
+        runaways = [w for w in self._workers if w.lane == RUNAWAY and w.jobs]
+        if not runaways:
+            return False
+        self._shed(min(runaways, key=lambda w: w.started))
+        return True
+
+    def _shed(self, worker: _Worker) -> None:
+        """Stop the query at the head of `worker` before its time limit (its client gets a 503);
+        the queries queued behind it go to other workers."""
+        self.shed += 1
+        head = worker.jobs[0]
+        if not head.future.done():
+            head.future.set_exception(QueryShed())
+        self._discard(worker)
 
     def _move(self, worker: _Worker, lane: int) -> None:
         if worker.lane == SHORT:
@@ -416,8 +457,8 @@ class QueryPool:
         return frozenset(self._pids)
 
     async def close(self) -> None:
-        log.info("query pool: %d queries demoted to the long lane, %d workers retired, %d replaced",
-                 self.demoted, self.retired, self.replaced)
+        log.info("query pool: %d queries demoted to the long lane, %d workers retired, %d replaced, "
+                 "%d queries stopped early to make room", self.demoted, self.retired, self.replaced, self.shed)
         self._started = False
         for task in list(self._tasks):  # no more forks
             task.cancel()
