@@ -7,7 +7,6 @@ import time
 import pytest
 
 from territoires_lod.server import EmbeddedEngine
-from territoires_lod.server._costs import CostBook, query_shape
 from territoires_lod.server._engine import QueryEvaluationError, QueryJob, QueryTimedOut, ServerBusy, job_shape
 from territoires_lod.server._media import FORMATS
 from territoires_lod.server._pool import DEPTH, LANES, LONG, RUNAWAY
@@ -19,37 +18,6 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/territoires-indu
 
 def job(query):
     return QueryJob(query, (), (), FMT["json"], FMT["turtle"])
-
-
-def test_variants_of_a_template_share_a_shape():
-    a = query_shape('SELECT * WHERE { ?c <http://x/code> "11262" } LIMIT 10\n#u0.1')
-    b = query_shape("SELECT * WHERE {\n  ?c <http://x/code> '01001' } LIMIT 1000 # another comment")
-    assert a == b
-    assert a != query_shape('SELECT * WHERE { ?c <http://x/name> "11262" } LIMIT 10')
-    assert a != query_shape('SELECT * WHERE { ?c <http://x/code> "11262" } LIMIT 10', "http://x/graph")
-    # A `#` inside an IRI starts no comment; a digit inside a name is no number.
-    iri_with_hash = "SELECT * { ?c <http://x/geo#code> ?v }"
-    assert query_shape(iri_with_hash) != query_shape(iri_with_hash.replace("code", "name"))
-    assert query_shape("SELECT ?v1 { ?c ?p ?v1 }") != query_shape("SELECT ?v2 { ?c ?p ?v2 }")
-
-
-def test_cost_book_learns_and_forgets():
-    book = CostBook(threshold=0.04, max_shapes=2)
-    assert not book.expensive(1) and not book.expensive(None)
-    book.record(1, 0.001)
-    book.record(1, 0.5)
-    assert book.expensive(1)  # learnt at once
-    book.record(1, 0.001)
-    assert book.expensive(1)  # a scan that stopped early once is still a scan
-    for _ in range(12):  # scans with a LIMIT often stop early: a dozen cheap runs do not make a cheap shape
-        book.record(1, 0.001)
-    assert book.expensive(1)
-    for _ in range(50):  # it became cheap (an index, a smaller dataset): back to the short lane
-        book.record(1, 0.001)
-    assert not book.expensive(1)
-    book.record(2, 0.5)
-    book.record(3, 0.5)
-    assert not book.expensive(1) and book.expensive(3)  # bounded: the least recent shape is forgotten
 
 
 async def with_engine(paths, body, *, workers):

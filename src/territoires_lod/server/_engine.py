@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ._costs import query_shape
+from ._costs import SharedCosts, query_shape
 from ._media import ResultFormat
 
 
@@ -130,6 +130,8 @@ class EmbeddedEngine:
         self._workers = workers
         self._long_workers = long_workers
         self._max_result_bytes = max_result_bytes
+        # Made before the fronts fork: what one front learns of query costs, all know.
+        self._shared_costs = SharedCosts()
         self.pool = None
 
     def use_front(self, index: int) -> None:
@@ -144,7 +146,7 @@ class EmbeddedEngine:
         from ._pool import QueryPool
 
         self.pool = QueryPool(control=self._control, zygote_pid=self._zygote_pid, size=self._workers,
-                              long_size=self._long_workers)
+                              long_size=self._long_workers, shared_costs=self._shared_costs)
         await self.pool.start()
 
     async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:

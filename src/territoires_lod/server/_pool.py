@@ -146,7 +146,8 @@ class QueryPool:
     """`await pool.run(request, timeout=…, shape=…)` → the worker's reply tuple and the CPU seconds
     it took (see the module doc)."""
 
-    def __init__(self, *, control: socket.socket, zygote_pid: int, size: int, long_size: int | None = None) -> None:
+    def __init__(self, *, control: socket.socket, zygote_pid: int, size: int, long_size: int | None = None,
+                 shared_costs=None) -> None:
         from ._costs import CostBook
 
         self._control = control
@@ -155,7 +156,7 @@ class QueryPool:
         self._count = [0, 0, 0]  # live workers per lane, idle or busy (spawning included)
         # Room for demoted queries: twice the workers kept in all, of which the short lane's own.
         self._outside_cap = 2 * sum(self._target) - self._target[SHORT]  # long and runaway lanes together
-        self.costs = CostBook(threshold=LANES[SHORT].demote_after)
+        self.costs = CostBook(threshold=LANES[SHORT].demote_after, shared=shared_costs)
         self._short: list[_Worker] = []  # short-lane workers, each with up to DEPTH queries
         self._room: deque[asyncio.Future] = deque()  # queries waiting for room in the short lane
         self._idle: list[asyncio.Queue[_Worker]] = []  # idle long-lane workers (index LONG)
