@@ -47,6 +47,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from . import _wire
+from ._costs import CostBook, SharedCosts
 
 log = logging.getLogger("territoires_lod.server")
 
@@ -147,9 +148,7 @@ class QueryPool:
     it took (see the module doc)."""
 
     def __init__(self, *, control: socket.socket, zygote_pid: int, size: int, long_size: int | None = None,
-                 shared_costs=None) -> None:
-        from ._costs import CostBook
-
+                 shared_costs: SharedCosts | None = None) -> None:
         self._control = control
         self._zygote_pid = zygote_pid
         self._target = [size, max(1, size if long_size is None else long_size), 0]  # workers kept per lane
@@ -161,7 +160,6 @@ class QueryPool:
         self._room: deque[asyncio.Future] = deque()  # queries waiting for room in the short lane
         self._idle: list[asyncio.Queue[_Worker]] = []  # idle long-lane workers (index LONG)
         self._spawn_lock = threading.Lock()
-        self._pids: set[int] = set()
         self._workers: set[_Worker] = set()  # live workers, every lane, idle or busy
         self.replaced = 0  # workers killed for overrunning or lost
         self.retired = 0
@@ -207,10 +205,9 @@ class QueryPool:
         finally:
             theirs.close()
         worker = _Worker(pid, lane)
-        self._workers.add(worker)
         worker.connection = await _wire.connect(ours, on_reply=functools.partial(self._on_reply, worker),
                                                 on_lost=functools.partial(self._on_lost, worker))
-        self._pids.add(pid)
+        self._workers.add(worker)
         if LANES[lane].nice:
             _renice(pid, LANES[lane].nice)
         return worker
@@ -259,7 +256,6 @@ class QueryPool:
         await self._refill()
 
     def _kill(self, pid: int) -> None:
-        self._pids.discard(pid)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
@@ -455,7 +451,7 @@ class QueryPool:
 
     @property
     def pids(self) -> frozenset[int]:
-        return frozenset(self._pids)
+        return frozenset(worker.pid for worker in self._workers)
 
     async def close(self) -> None:
         log.info("query pool: %d queries demoted to the long lane, %d workers retired, %d replaced, "
@@ -463,7 +459,7 @@ class QueryPool:
         self._started = False
         for task in list(self._tasks):  # no more forks
             task.cancel()
-        killed = list(self._pids)
+        killed = [worker.pid for worker in self._workers]
         for pid in killed:  # busy ones too: a runaway query must not outlive us
             self._kill(pid)
         deadline = time.monotonic() + 1
