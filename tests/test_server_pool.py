@@ -136,6 +136,22 @@ def test_when_the_other_lanes_are_full_the_oldest_runaway_makes_room(nquads):
     asyncio.run(with_engine(nquads, body, workers=1))
 
 
+def test_when_the_other_lanes_are_full_of_long_queries_the_newcomer_is_stopped(nquads):
+    async def body(engine):
+        pool = engine.pool
+        # Four long queries of new shapes: each starts in the short lane and must leave it. The long
+        # and runaway lanes hold 3: the fourth finds them full of long queries (none a runaway yet).
+        shapes = [SLOW.replace("?i", f"?i{n}") for n in range(4)]
+        tasks = [asyncio.create_task(engine.execute(job(query), timeout=30)) for query in shapes]
+        with pytest.raises(ServerBusy, match="stopped to make room"):
+            await asyncio.wait_for(tasks[3], 10)
+        assert pool.shed == 1 and not any(task.done() for task in tasks[:3])
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body  # the short lane answers
+        for task in tasks[:3]:
+            await cancel(task)
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
 # --- queries sent ahead to a short-lane worker ---------------------------------------------
 
 def _numbered(n: int) -> str:
