@@ -3,40 +3,15 @@ answer keyed by (dataset version, query, dataset parameters, format) stays right
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from ._lru import BoundedLRU
 
 
 @dataclass(frozen=True)
 class CachedAnswer:
     body: bytes
     media_type: str
-
-
-class _Segment:
-    """Entries in least-recently-used order, with their size in bytes."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.entries: OrderedDict[str, CachedAnswer] = OrderedDict()
-        self.size = 0
-
-    def add(self, key: str, answer: CachedAnswer) -> None:
-        self.entries[key] = answer
-        self.size += _cost(key, answer)
-
-    def pop(self, key: str) -> CachedAnswer:
-        answer = self.entries.pop(key)
-        self.size -= _cost(key, answer)
-        return answer
-
-    def shrink(self) -> list[tuple[str, CachedAnswer]]:
-        """Take out the least recently used entries until the segment fits; return them."""
-        out = []
-        while self.size > self.max_bytes:
-            key = next(iter(self.entries))
-            out.append((key, self.pop(key)))
-        return out
 
 
 class ResultCache:
@@ -57,8 +32,8 @@ class ResultCache:
     def __init__(self, *, max_bytes: int, max_entry_bytes: int) -> None:
         self.max_bytes = max_bytes
         probation = max(1, int(max_bytes * self.PROBATION_SHARE))
-        self._probation = _Segment(probation)
-        self._protected = _Segment(max_bytes - probation)
+        self._probation = BoundedLRU(max_bytes=probation)
+        self._protected = BoundedLRU(max_bytes=max_bytes - probation)
         self.max_entry_bytes = min(max_entry_bytes, probation)
         self._seen: set[int] = set()
         self.hits = 0
@@ -78,8 +53,7 @@ class ResultCache:
         return entry
 
     def put(self, key: str, answer: CachedAnswer, *, expensive: bool = True) -> None:
-        if (_cost(key, answer) > self.max_entry_bytes or key in self._probation.entries
-                or key in self._protected.entries):
+        if _cost(key, answer) > self.max_entry_bytes or key in self._probation or key in self._protected:
             return
         if not expensive:
             seen = hash(key)
@@ -89,7 +63,7 @@ class ResultCache:
                 self._seen.add(seen)
                 return
             self._seen.discard(seen)
-        self._probation.add(key, answer)
+        self._probation.add(key, answer, _cost(key, answer))
         self._probation.shrink()
 
     def get_extra(self, key) -> bytes | None:
@@ -101,19 +75,17 @@ class ResultCache:
         self.put(repr(key), CachedAnswer(data, ""), expensive=False)
 
     def __len__(self) -> int:
-        return len(self._probation.entries) + len(self._protected.entries)
+        return len(self._probation) + len(self._protected)
 
     def _lookup(self, key: str) -> CachedAnswer | None:
-        entry = self._protected.entries.get(key)
-        if entry is not None:
-            self._protected.entries.move_to_end(key)
+        entry = self._protected.get(key)
+        if entry is not None or key not in self._probation:
             return entry
-        entry = self._probation.entries.get(key)
-        if entry is not None:  # read again: worth protecting
-            self._protected.add(key, self._probation.pop(key))
-            for old_key, old in self._protected.shrink():
-                self._probation.add(old_key, old)
-            self._probation.shrink()
+        entry = self._probation.pop(key)  # read again: worth protecting
+        self._protected.add(key, entry, _cost(key, entry))
+        for old in self._protected.shrink():
+            self._probation.add(*old)
+        self._probation.shrink()
         return entry
 
 

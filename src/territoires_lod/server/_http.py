@@ -116,7 +116,7 @@ class MemoHttpProtocol(HttpToolsProtocol):
         if key is not None:
             hit = self.memo.get(key)
             if hit is not None:
-                first_line, head, body, _ = hit
+                first_line, head, body = hit
                 self.transport.writelines((first_line, _server_head(self.server_state.default_headers), head, body))
                 self.cycle = _ANSWERED  # its body and completion callbacks have nothing to do
                 self.on_response_complete()

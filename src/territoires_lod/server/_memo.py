@@ -7,8 +7,9 @@ uvicorn here: the app imports this module whatever HTTP implementation runs it.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from http import HTTPStatus
+
+from ._lru import BoundedLRU
 
 SCOPE_KEY = "territoires_lod.memo"  # scope entry: (memo, key) of a request the memo may learn
 _STATUS_LINES: dict[int, bytes] = {}
@@ -34,15 +35,17 @@ class ResponseMemo:
 
     def __init__(self, *, max_bytes: int, max_entries: int = 8192) -> None:
         self.max_bytes = max_bytes
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, tuple[bytes, bytes, bytes, int]] = OrderedDict()
-        self.size = 0
+        self._entries = BoundedLRU(max_bytes=max_bytes, max_entries=max_entries)
         self.hits = 0
 
-    def get(self, key: tuple) -> tuple[bytes, bytes, bytes, int] | None:
+    @property
+    def size(self) -> int:
+        return self._entries.size
+
+    def get(self, key: tuple) -> tuple[bytes, bytes, bytes] | None:
+        """(status line, head, body) of the response to a byte-identical request, or None."""
         entry = self._entries.get(key)
         if entry is not None:
-            self._entries.move_to_end(key)
             self.hits += 1
         return entry
 
@@ -51,10 +54,8 @@ class ResponseMemo:
         cost = len(head) + len(body) + len(key[1]) + sum(len(name) + len(value) for name, value in key[2:])
         if cost > self.max_bytes // 8 or key in self._entries:
             return
-        self._entries[key] = (status_line, head, body, cost)
-        self.size += cost
-        while self.size > self.max_bytes or len(self._entries) > self.max_entries:
-            self.size -= self._entries.popitem(last=False)[1][3]
+        self._entries.add(key, (status_line, head, body), cost)
+        self._entries.shrink()
 
     def __len__(self) -> int:
         return len(self._entries)
