@@ -262,3 +262,30 @@ def test_pathological_input_stays_fast(text):
     start = time.perf_counter()
     analyse(text)
     assert time.perf_counter() - start < 0.5
+
+
+PROLOGUES = [
+    "", "PREFIX ex: <http://example.org/>\n", "prefix : <http://example.org/>", "PREFIX ex:<a>",
+    "BASE <http://example.org/> ", "base<a>", "# c\nPREFIX a-b_1: <x> # d\n", "PREFIX ex.a: <a> ",
+    "PREFIXex: <a> ", "PREFIX ex: <a\\u0041> ", "VERSION '1.2' ", "\u00a0PREFIX ex: <a> ", "PREFIX ex: 'a' ",
+    "PREFIX\tex:\n\n<a>\r\n", "BASE 'a' ", "PREFIX ex: <a> PREFIX",
+]
+BODIES = ["SELECT * {}", "select?x{}", "SELECT(1 AS ?x){}", "SELECTDISTINCT ?x {}", "ASK{}", "ASK<a>",
+          "CONSTRUCT{}{}", "DESCRIBE<a>", "DESCRIBE$x", "INSERT DATA {}", "ex:a", "SELECT", "SELECT:a",
+          "SELECT\u00a0*", "SELECTé ?x", "SELECT\\u0020*{}", "'SELECT'", "123 SELECT", "PREFIX ex: <a>"]
+
+
+@pytest.mark.parametrize("text", [c.text for c in CASES] + [p + b for p in PROLOGUES for b in BODIES])
+def test_the_prologue_shortcut_reads_the_operation_as_the_token_scan_does(text):
+    from territoires_lod.server._lexer import _operation_keyword, _operation_keyword_of, _scan
+
+    assert _operation_keyword_of(text) == _operation_keyword(_scan(text))
+
+
+def test_the_prologue_shortcut_stays_fast_on_long_prologues():
+    import time
+
+    text = "PREFIX ex: <a> " * 20000 + "SELECT" + "A" * 50000 + ":"
+    start = time.perf_counter()
+    analyse(text)
+    assert time.perf_counter() - start < 0.5

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from ._cache import CachedAnswer, ResultCache
-from ._engine import Engine, EngineError, QueryJob
+from ._engine import Engine, EngineError, QueryJob, QueryResult
 from ._media import ResultFormat, format_by_key, negotiate
 from ._protocol import ProtocolError, SparqlRequest, parse_query_request
 
@@ -69,13 +69,23 @@ def _form_kind(request: SparqlRequest) -> str | None:
     return None if form is None else ("graph" if form in ("CONSTRUCT", "DESCRIBE") else "solutions")
 
 
-async def answer_query(request: SparqlRequest, *, accept: str | None, if_none_match: str | None,
-                       engine: Engine, settings: Settings, cache: ResultCache, base_iri: str | None = None) -> Answer:
+@dataclass(frozen=True)
+class PendingQuery:
+    """A query the engine has to answer: the job, and what the answer will carry."""
+
+    job: QueryJob
+    headers: dict[str, str]
+    etag: str
+
+
+def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: str | None, version: str,
+                settings: Settings, cache: ResultCache, base_iri: str | None = None) -> Answer | PendingQuery:
+    """Everything before the engine: the answer itself (304, cached, refused format), or the job."""
     kind = _form_kind(request)
     solutions_fmt = _negotiate(accept, "solutions", request.format_param, strict=kind == "solutions")
     graph_fmt = _negotiate(accept, "graph", request.format_param, strict=kind == "graph")
     chosen = solutions_fmt if kind != "graph" else graph_fmt
-    etag = etag_for(engine.version, request, chosen.key, base_iri)
+    etag = etag_for(version, request, chosen.key, base_iri)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
                "Vary": "Accept, Accept-Encoding"}
     if if_none_match and (if_none_match.strip() == "*" or etag in if_none_match):
@@ -85,30 +95,58 @@ async def answer_query(request: SparqlRequest, *, accept: str | None, if_none_ma
         return Answer(200, cached.body, cached.media_type, headers, repeatable=True)
     job = QueryJob(request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt,
                    base_iri, form=request.analysis.form)
-    started = time.perf_counter()
-    result = await engine.execute(job, timeout=settings.timeout)
+    return PendingQuery(job, headers, etag)
+
+
+def finish_query(pending: PendingQuery, result: QueryResult, *, cache: ResultCache, seconds: float) -> Answer:
+    """The engine's answer as the client gets it, kept in the cache. `seconds`: the wall time it
+    took, for engines that do not tell their compute time."""
     media_type = result.format.content_type
-    took = result.seconds if result.seconds is not None else time.perf_counter() - started
-    cache.put(etag, CachedAnswer(result.body, media_type), expensive=took > CACHE_AT_ONCE_AFTER)
-    return Answer(200, result.body, media_type, headers)
+    took = result.seconds if result.seconds is not None else seconds
+    cache.put(pending.etag, CachedAnswer(result.body, media_type), expensive=took > CACHE_AT_ONCE_AFTER)
+    return Answer(200, result.body, media_type, pending.headers)
+
+
+def begin_sparql(*, method: str, content_type_header: str | None, query_string: bytes, body: bytes,
+                 accept: str | None, if_none_match: str | None, version: str, settings: Settings,
+                 cache: ResultCache, base_iri: str | None = None) -> Answer | PendingQuery | None:
+    """The start of a /sparql exchange: an answer, a job for the engine, or None for a request
+    without a query (the service description)."""
+    try:
+        request = parse_query_request(method=method, content_type=content_type_header,
+                                      query_string=query_string, body=body,
+                                      max_query_bytes=settings.max_query_bytes)
+        if request is None:
+            return None
+        return begin_query(request, accept=accept, if_none_match=if_none_match, version=version,
+                           settings=settings, cache=cache, base_iri=base_iri)
+    except ProtocolError as exc:
+        return _refusal(exc)
+
+
+def _refusal(exc: ProtocolError) -> Answer:
+    answer = error_answer(exc.status, str(exc))
+    answer.headers.update(dict(exc.headers))
+    return answer
 
 
 async def answer_sparql(*, method: str, content_type_header: str | None, query_string: bytes, body: bytes,
                         accept: str | None, if_none_match: str | None, engine: Engine, settings: Settings,
                         cache: ResultCache, describe, base_iri: str | None = None) -> Answer:
     """The whole /sparql exchange. `describe(accept)` answers a request without a query."""
-    try:
-        request = parse_query_request(method=method, content_type=content_type_header,
-                                      query_string=query_string, body=body,
-                                      max_query_bytes=settings.max_query_bytes)
-        if request is None:
+    step = begin_sparql(method=method, content_type_header=content_type_header, query_string=query_string,
+                        body=body, accept=accept, if_none_match=if_none_match, version=engine.version,
+                        settings=settings, cache=cache, base_iri=base_iri)
+    if step is None:
+        try:
             return describe(accept)
-        return await answer_query(request, accept=accept, if_none_match=if_none_match, engine=engine,
-                                  settings=settings, cache=cache, base_iri=base_iri)
-    except ProtocolError as exc:
-        answer = error_answer(exc.status, str(exc))
-        answer.headers.update(dict(exc.headers))
-        return answer
+        except ProtocolError as exc:
+            return _refusal(exc)
+    if isinstance(step, Answer):
+        return step
+    started = time.perf_counter()
+    try:
+        result = await engine.execute(step.job, timeout=settings.timeout)
     except EngineError as exc:
         return error_answer(exc.status, str(exc))
-
+    return finish_query(step, result, cache=cache, seconds=time.perf_counter() - started)

@@ -46,13 +46,21 @@ class EndpointApp(FastAPI):
     """FastAPI, except that GET/POST/HEAD /sparql go straight to `handle_sparql`."""
 
     async def __call__(self, scope, receive, send) -> None:
-        prefix = self.state.base_path
-        if scope["type"] == "http" and prefix and scope["path"].startswith(prefix):
-            scope = {k: v for k, v in scope.items() if k != "raw_path"} | {"path": scope["path"][len(prefix) - 1:]}
+        if scope["type"] == "http" and (path := self._local_path(scope["path"])) != scope["path"]:
+            scope = {k: v for k, v in scope.items() if k != "raw_path"} | {"path": path}
         if scope["type"] == "http" and scope["path"] == "/sparql" and scope["method"] in ("GET", "POST", "HEAD"):
             await handle_sparql(self, scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def _local_path(self, path: str) -> str:
+        """The path below the site's base path (the IRIs' own), when it is under it."""
+        prefix = self.state.base_path
+        return path[len(prefix) - 1:] if prefix and path.startswith(prefix) else path
+
+    def serves_sparql_at(self, path: str) -> bool:
+        """Whether a GET or HEAD of `path` goes to `handle_sparql`."""
+        return self._local_path(path) == "/sparql"
 
     def endpoint_dependencies(self) -> tuple[Engine, Settings, ResultCache]:
         """The same dependencies a route would get, `dependency_overrides` included."""

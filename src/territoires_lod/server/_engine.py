@@ -10,12 +10,15 @@ The front (protocol, safety rules, caching) is the same whichever engine answers
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from ._costs import SharedCosts, query_shape
 from ._media import ResultFormat
+from ._pool import QueryPool, QueryShed, QueryTimeout, QueueTimeout, WorkerCrashed
+from ._worker import SOLUTIONS
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,6 @@ def _job_request(job: QueryJob, max_result_bytes: int) -> dict:
 
 
 def _result(reply: tuple, job: QueryJob, seconds: float | None = None) -> QueryResult:
-    from ._worker import SOLUTIONS
-
     if reply[0] == "ok":
         _, body, kind = reply
         return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format, seconds)
@@ -143,18 +144,20 @@ class EmbeddedEngine:
         self._controls = [self._control]
 
     async def start(self) -> None:
-        from ._pool import QueryPool
-
         self.pool = QueryPool(control=self._control, zygote_pid=self._zygote_pid, size=self._workers,
                               long_size=self._long_workers, shared_costs=self._shared_costs)
         await self.pool.start()
 
-    async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
-        from ._pool import QueryShed, QueryTimeout, QueueTimeout, WorkerCrashed
+    def submit(self, job: QueryJob, *, timeout: float) -> asyncio.Future:
+        """Start `job` without a coroutine; read the settled future with `result_of`. Cancelling
+        the future abandons the query."""
+        return self.pool.submit(_job_request(job, self._max_result_bytes), timeout=timeout, shape=job_shape(job))
 
+    @staticmethod
+    def result_of(job: QueryJob, future: asyncio.Future, *, timeout: float) -> QueryResult:
+        """The answer of a settled `submit` future, or the EngineError to tell the client."""
         try:
-            reply, seconds = await self.pool.run(_job_request(job, self._max_result_bytes), timeout=timeout,
-                                                 shape=job_shape(job))
+            reply, seconds = future.result()
         except QueryTimeout:
             raise QueryTimedOut(
                 f"The query ran longer than this endpoint's limit of {timeout:g} s and was stopped. "
@@ -169,6 +172,12 @@ class EmbeddedEngine:
             raise QueryEvaluationError("The query stopped its worker process (too much memory?); "
                                        "make it more selective.") from None
         return _result(reply, job, seconds)
+
+    async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
+        future = self.submit(job, timeout=timeout)
+        with contextlib.suppress(Exception):  # result_of tells what went wrong
+            await future
+        return self.result_of(job, future, timeout=timeout)
 
     async def close(self) -> None:
         if self.pool is not None:

@@ -1,13 +1,21 @@
 """/sparql as a plain ASGI handler: the same `answer_sparql` as any route, without the framework's
 per-request machinery (dependency resolution, Request objects, middleware stack), which cost
-three quarters of the time of a cached answer. CORS and gzip are applied here for this path."""
+three quarters of the time of a cached answer. CORS and gzip are applied here for this path.
+
+`start_sparql` goes further for the usual request, a GET with the query in the URL: no ASGI
+exchange and no task; the HTTP protocol (_http.py) writes the answer from the engine's callback.
+It takes the same steps as `answer_sparql` (`begin_sparql`, the engine, `finish_query`)."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import logging
+import time
+from dataclasses import dataclass
 
-from ._answer import Answer, answer_sparql, error_answer
+from ._answer import Answer, PendingQuery, answer_sparql, begin_sparql, error_answer, finish_query
+from ._engine import EngineError
 from ._memo import remember
 
 log = logging.getLogger("territoires_lod.server")
@@ -15,6 +23,10 @@ log = logging.getLogger("territoires_lod.server")
 CORS_HEADERS = [(b"access-control-allow-origin", b"*"),
                 (b"access-control-expose-headers", b"ETag, Content-Type, Cache-Control")]
 GZIP_MIN_BYTES = 1024
+
+
+def internal_error() -> Answer:
+    return error_answer(500, "Internal error of the endpoint; it has been logged.")
 
 
 def header_map(scope) -> dict[str, str]:
@@ -53,7 +65,8 @@ def gzip_body(answer: Answer, cache) -> bytes:
     return compressed
 
 
-async def send_answer(send, answer: Answer, *, head: bool, accept_encoding: str, cache, scope=None) -> None:
+def response_parts(answer: Answer, *, head: bool, accept_encoding: str, cache) -> tuple[list, bytes]:
+    """The header list and body bytes of `answer` (CORS, gzip when asked for and worth it)."""
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
     headers += CORS_HEADERS
     body = answer.body
@@ -65,11 +78,57 @@ async def send_answer(send, answer: Answer, *, head: bool, accept_encoding: str,
         headers.append((b"content-length", str(len(body)).encode()))
         if not any(k == b"vary" for k, _ in headers):
             headers.append((b"vary", b"Accept, Accept-Encoding"))
-    body = b"" if head or answer.status == 304 else body
+    return headers, b"" if head or answer.status == 304 else body
+
+
+async def send_answer(send, answer: Answer, *, head: bool, accept_encoding: str, cache, scope=None) -> None:
+    headers, body = response_parts(answer, head=head, accept_encoding=accept_encoding, cache=cache)
     if answer.repeatable and scope is not None:
         remember(scope, status=answer.status, headers=headers, body=body)
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+@dataclass(frozen=True)
+class PendingAnswer:
+    """A /sparql answer the engine is computing: `answer()` once `future` is done."""
+
+    future: asyncio.Future
+    engine: object
+    step: PendingQuery
+    cache: object
+    timeout: float
+    started: float
+
+    def answer(self) -> Answer:
+        try:
+            result = self.engine.result_of(self.step.job, self.future, timeout=self.timeout)
+        except EngineError as exc:
+            return error_answer(exc.status, str(exc))
+        return finish_query(self.step, result, cache=self.cache, seconds=time.perf_counter() - self.started)
+
+
+def start_sparql(app, scope) -> Answer | PendingAnswer | None:
+    """A bodiless GET or HEAD of /sparql, answered without ASGI or a task: the answer, or the
+    engine's pending work. None when it needs `handle_sparql` (a service description, or an
+    engine without `submit`). Same steps, same answers as `handle_sparql`."""
+    try:
+        engine, settings, cache = app.endpoint_dependencies()
+        if not hasattr(engine, "submit"):
+            return None
+        headers = header_map(scope)
+        step = begin_sparql(method="GET", content_type_header=headers.get("content-type"),
+                            query_string=scope["query_string"], body=b"", accept=headers.get("accept"),
+                            if_none_match=headers.get("if-none-match"), version=engine.version,
+                            settings=settings, cache=cache, base_iri=endpoint_url(scope, headers))
+        if step is None or isinstance(step, Answer):
+            return step
+        started = time.perf_counter()
+        future = engine.submit(step.job, timeout=settings.timeout)
+        return PendingAnswer(future, engine, step, cache, settings.timeout, started)
+    except Exception:  # never a stack trace to the client
+        log.exception("internal error answering %s %s", scope["method"], scope["path"])
+        return internal_error()
 
 
 async def handle_sparql(app, scope, receive, send) -> None:
@@ -90,6 +149,6 @@ async def handle_sparql(app, scope, receive, send) -> None:
                 describe=lambda accept: app.describe_service(url, engine, accept, scope["query_string"]))
     except Exception:  # never a stack trace to the client
         log.exception("internal error answering %s %s", scope["method"], scope["path"])
-        answer = error_answer(500, "Internal error of the endpoint; it has been logged.")
+        answer = internal_error()
     await send_answer(send, answer, head=scope["method"] == "HEAD",
                       accept_encoding=headers.get("accept-encoding", ""), cache=cache, scope=scope)

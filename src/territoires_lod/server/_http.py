@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from ._memo import SCOPE_KEY, ResponseMemo, encode_headers, status_line
+from ._answer import Answer
+from ._fastpath import internal_error, response_parts, start_sparql
+from ._memo import SCOPE_KEY, ResponseMemo, encode_headers, remember, status_line
 
 _PREFIX = b"/sparql?"
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
@@ -92,17 +94,81 @@ class _Exchange:
             raise RuntimeError("streamed responses are not supported on the short way")
         if self.disconnected or self.response_complete:
             return
-        protocol = self.protocol
-        head = [status_line(self._start["status"]), _server_head(protocol.server_state.default_headers),
-                encode_headers(self._start.get("headers", ()))]
-        if not self.keep_alive:
-            head.append(b"connection: close\r\n")
-        head.append(b"\r\n")
-        protocol.transport.write(b"".join((*head, message.get("body", b""))))
-        self.response_complete = True
-        protocol.on_response_complete()
-        if not self.keep_alive:
-            protocol.transport.close()
+        _write_response(self.protocol, self, self._start["status"], self._start.get("headers", ()),
+                        message.get("body", b""))
+
+
+def _write_response(protocol: MemoHttpProtocol, cycle, status: int, headers, body: bytes) -> None:
+    """The whole response in one write; then the connection's next request, or its close."""
+    head = [status_line(status), _server_head(protocol.server_state.default_headers), encode_headers(headers)]
+    if not cycle.keep_alive:
+        head.append(b"connection: close\r\n")
+    head.append(b"\r\n")
+    protocol.transport.write(b"".join((*head, body)))
+    cycle.response_complete = True
+    protocol.on_response_complete()
+    if not cycle.keep_alive:
+        protocol.transport.close()
+
+
+class _Express:
+    """Stands for uvicorn's request cycle while `start_sparql` answers a GET or HEAD of /sparql
+    without ASGI: the answer is written from the engine's callback. If the client goes away
+    first, the engine's work is abandoned (a long query is stopped)."""
+
+    message_event = _Event()
+    more_body = False
+
+    def __init__(self, protocol: MemoHttpProtocol, scope, pending=None) -> None:
+        self.protocol = protocol
+        self.scope = scope
+        self.pending = pending
+        self.response_complete = False
+        self.keep_alive = True
+        self._disconnected = False
+
+    @property
+    def disconnected(self) -> bool:
+        return self._disconnected
+
+    @disconnected.setter
+    def disconnected(self, value: bool) -> None:  # uvicorn's connection_lost
+        self._disconnected = value
+        if value and self.pending is not None:
+            self.pending.future.cancel()
+
+    def engine_done(self, _future) -> None:
+        if self._disconnected or self.response_complete:
+            return
+        try:
+            answer = self.pending.answer()
+        except Exception:  # noqa: BLE001 - never a stack trace to the client
+            self.protocol.logger.exception("internal error answering GET /sparql")
+            answer = internal_error()
+        self.respond(answer)
+
+    def respond(self, answer) -> None:
+        scope = self.scope
+        try:
+            cache = self.pending.cache if self.pending is not None else \
+                self.protocol.sparql_app.endpoint_dependencies()[2]
+            headers, body = response_parts(answer, head=scope["method"] == "HEAD",
+                                           accept_encoding=_header(scope, b"accept-encoding"), cache=cache)
+            if answer.repeatable:
+                remember(scope, status=answer.status, headers=headers, body=body)
+        except Exception:  # noqa: BLE001 - as uvicorn does when an app fails before responding
+            self.protocol.logger.exception("internal error answering GET /sparql")
+            headers, body = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"21")], \
+                b"Internal Server Error"
+            answer = Answer(500)
+        _write_response(self.protocol, self, answer.status, headers, body)
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
 
 
 class MemoHttpProtocol(HttpToolsProtocol):
@@ -134,6 +200,17 @@ class MemoHttpProtocol(HttpToolsProtocol):
         scope["path"] = self.root_path + path.decode("ascii")
         scope["raw_path"] = self.root_path.encode("ascii") + path
         scope["query_string"] = query
+        serves_sparql_at = getattr(self.sparql_app, "serves_sparql_at", None)  # an EndpointApp
+        if path == b"/sparql" and serves_sparql_at is not None and serves_sparql_at(scope["path"]):
+            step = start_sparql(self.sparql_app, scope)
+            if step is not None:
+                express = self.cycle = _Express(self, scope)  # type: ignore[assignment]
+                if isinstance(step, Answer):
+                    express.respond(step)
+                else:
+                    express.pending = step
+                    step.future.add_done_callback(express.engine_done)
+                return
         exchange = self.cycle = _Exchange(self)  # type: ignore[assignment]
         task = self.loop.create_task(exchange.run(self.sparql_app, scope))
         task.add_done_callback(self.tasks.discard)

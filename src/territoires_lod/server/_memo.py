@@ -24,7 +24,7 @@ def status_line(status: int) -> bytes:
 
 def encode_headers(headers) -> bytes:
     """Header lines; a name or value that could end the line is refused, as uvicorn does."""
-    lines = b"".join(b"%s: %s\r\n" % (name, value) for name, value in headers)
+    lines = b"".join([b"%s: %s\r\n" % (name, value) for name, value in headers])
     if lines.count(b"\n") != len(headers) or lines.count(b"\r") != len(headers) or b"\0" in lines:
         raise RuntimeError("invalid HTTP header")
     return lines

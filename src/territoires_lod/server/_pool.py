@@ -96,9 +96,17 @@ class _Redispatch(Exception):
 
 @dataclass(eq=False)
 class _Job:
+    """A query sent to a worker; `settle` is called once with its reply or what went wrong."""
+
     request: dict
     shape: int | None
-    future: asyncio.Future  # → (reply tuple, CPU seconds)
+    attempt: _Attempt
+    done: bool = False
+
+    def settle(self, reply=None, error: BaseException | None = None) -> None:
+        if not self.done:
+            self.done = True
+            self.attempt.settled(reply, error)
 
 
 @dataclass(eq=False)
@@ -250,84 +258,84 @@ class QueryPool:
         self._kill(worker.pid)
         worker.connection.close()
 
-    async def _replace(self, worker: _Worker) -> None:
-        self.replaced += 1
-        self._discard(worker)
-        await self._refill()
-
     def _kill(self, pid: int) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
     # --- queries --------------------------------------------------------------------------------
 
+    def submit(self, request: dict, *, timeout: float, shape: int | None = None,
+               queue_timeout: float | None = None) -> asyncio.Future:
+        """The future of `run`'s answer, settled by callbacks: no task, no coroutine when a worker
+        can take the query at once (the usual case). Cancelling it abandons the query."""
+        assert self._started, "start() the pool first"
+        outcome = _Outcome(loop=asyncio.get_running_loop())
+        outcome.attempt = _Attempt(self, request, shape, timeout, time.monotonic() + (queue_timeout or timeout),
+                                   outcome)
+        outcome.attempt.dispatch()
+        return outcome
+
     async def run(self, request: dict, *, timeout: float, shape: int | None = None,
                   queue_timeout: float | None = None):
-        assert self._started, "start() the pool first"
-        deadline = time.monotonic() + (queue_timeout or timeout)
-        while True:
-            worker = await self._checkout(shape, deadline)
-            job = _Job(request, shape, asyncio.get_running_loop().create_future())
-            worker.jobs.append(job)
-            worker.connection.send(request)
-            if len(worker.jobs) == 1:
-                self._start_head(worker)
-            try:
-                async with asyncio.timeout(timeout):
-                    return await job.future
-            except _Redispatch:
-                continue
-            except TimeoutError:
-                self.costs.record(shape, timeout)
-                if self._running(worker, job):
-                    await self._replace(worker)
-                raise QueryTimeout from None
-            except EOFError as exc:
-                self.costs.record(shape, timeout)
-                raise WorkerCrashed(str(exc)) from None
-            except asyncio.CancelledError:
-                # The client went away. A short query may finish (its answer is dropped); a long one
-                # is stopped.
-                if worker.lane != SHORT and self._running(worker, job):
-                    await asyncio.shield(self._replace(worker))
-                raise
+        return await self.submit(request, timeout=timeout, shape=shape, queue_timeout=queue_timeout)
 
     @staticmethod
     def _running(worker: _Worker, job: _Job) -> bool:
         return not worker.gone and bool(worker.jobs) and worker.jobs[0] is job
 
+    def _send(self, worker: _Worker, job: _Job) -> None:
+        worker.jobs.append(job)
+        worker.connection.send(job.request)
+        if len(worker.jobs) == 1:
+            self._start_head(worker)
+
+    def _stop(self, worker: _Worker) -> None:
+        """Kill the worker running a query nobody waits for any more; its lane gets a fresh one."""
+        self.replaced += 1
+        self._discard(worker)
+        self._refill_soon()
+
+    def _checkout_now(self, shape: int | None) -> _Worker | None:
+        """A worker for a query of `shape` without waiting: the short worker with the fewest queries
+        queued (when one has room), or an idle long-lane one; None if there is none."""
+        if not self.costs.expensive(shape):
+            best = None
+            for worker in self._short:
+                if len(worker.jobs) < DEPTH and (best is None or len(worker.jobs) < len(best.jobs)):
+                    best = worker
+            return best
+        idle = self._idle[LONG]
+        while not idle.empty():
+            worker = self._usable_long(idle.get_nowait(), shape)
+            if worker is not None:
+                return worker
+        return None
+
+    def _usable_long(self, worker: _Worker, shape: int | None) -> _Worker | None:
+        if worker.gone or worker.connection.closed:  # died while idle
+            return None
+        if self.costs.seconds(shape) > LANES[LONG].demote_after:  # it would end up there: go at once
+            self._move(worker, RUNAWAY)
+        return worker
+
     async def _checkout(self, shape: int | None, deadline: float) -> _Worker:
-        """A worker for a query of `shape`: the short worker with the fewest queries queued (when
-        one has room), or an idle long-lane one, skipping any that died while idle."""
+        """`_checkout_now`, waiting for room until `deadline` (QueueTimeout)."""
         while True:
-            if not self.costs.expensive(shape):
-                best = None
-                for worker in self._short:
-                    if len(worker.jobs) < DEPTH and (best is None or len(worker.jobs) < len(best.jobs)):
-                        best = worker
-                if best is not None:
-                    return best
-                waiter = asyncio.get_running_loop().create_future()
-                self._room.append(waiter)
-                try:
-                    async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+            worker = self._checkout_now(shape)
+            if worker is not None:
+                return worker
+            try:
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    if not self.costs.expensive(shape):
+                        waiter = asyncio.get_running_loop().create_future()
+                        self._room.append(waiter)
                         await waiter
-                except TimeoutError:
-                    raise QueueTimeout from None
-                continue  # the shape may have been found expensive meanwhile
-            idle = self._idle[LONG]
-            if not idle.empty():
-                worker = idle.get_nowait()  # the usual case, without wait_for's task
-            else:
-                try:
-                    worker = await asyncio.wait_for(idle.get(), max(0.0, deadline - time.monotonic()))
-                except TimeoutError:
-                    raise QueueTimeout from None
-            if worker.gone or worker.connection.closed:
-                continue
-            if self.costs.seconds(shape) > LANES[LONG].demote_after:  # it would end up there: go at once
-                self._move(worker, RUNAWAY)
-            return worker
+                        continue  # the shape may have been found expensive meanwhile
+                    worker = self._usable_long(await self._idle[LONG].get(), shape)
+            except TimeoutError:
+                raise QueueTimeout from None
+            if worker is not None:
+                return worker
 
     def _start_head(self, worker: _Worker) -> None:
         worker.started = time.monotonic()
@@ -343,8 +351,7 @@ class QueryPool:
         cpu_seconds = cpu_total - worker.cpu
         worker.cpu = cpu_total
         self.costs.record(job.shape, cpu_seconds)
-        if not job.future.done():
-            job.future.set_result((tuple(reply), cpu_seconds))
+        job.settle((tuple(reply), cpu_seconds))
         if worker.gone:
             return
         if retire or worker.retire_after_head or self._count[worker.lane] > self._target[worker.lane]:
@@ -370,8 +377,7 @@ class QueryPool:
                 worker.gone = True
         jobs, worker.jobs = list(worker.jobs), deque()
         for index, job in enumerate(jobs):
-            if not job.future.done():
-                job.future.set_exception(EOFError(_GONE) if index == 0 else _Redispatch())
+            job.settle(error=EOFError(_GONE) if index == 0 else _Redispatch())
 
     # --- lanes ----------------------------------------------------------------------------------
 
@@ -425,9 +431,7 @@ class QueryPool:
         """Stop the query at the head of `worker` before its time limit (its client gets a 503);
         the queries queued behind it go to other workers."""
         self.shed += 1
-        head = worker.jobs[0]
-        if not head.future.done():
-            head.future.set_exception(QueryShed())
+        worker.jobs[0].settle(error=QueryShed())
         self._discard(worker)
 
     def _move(self, worker: _Worker, lane: int) -> None:
@@ -436,8 +440,7 @@ class QueryPool:
             behind = list(worker.jobs)[1:]  # queued behind the demoted query: elsewhere
             worker.retire_after_head = bool(behind)
             for job in behind:
-                if not job.future.done():
-                    job.future.set_exception(_Redispatch())
+                job.settle(error=_Redispatch())
         self._count[worker.lane] -= 1
         worker.lane = lane
         self._count[lane] += 1
@@ -483,3 +486,98 @@ class QueryPool:
             await asyncio.sleep(0.02)
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._zygote_pid, signal.SIGKILL)
+
+
+class _Outcome(asyncio.Future):
+    """The future `submit` returns: cancelling it (as cancelling a task awaiting it does) abandons
+    the query at once, without a done-callback on every query."""
+
+    attempt: _Attempt
+
+    def cancel(self, msg=None) -> bool:
+        cancelled = super().cancel(msg)
+        if cancelled:
+            self.attempt.abandon()
+        return cancelled
+
+
+class _Attempt:
+    """One query through the pool, from checkout to `outcome`: sent to a worker (again to another
+    if its worker left the short lane before reaching it) until its answer, its time limit or an
+    error settles it. Callbacks, not a coroutine: most queries find a worker at once."""
+
+    def __init__(self, pool: QueryPool, request: dict, shape: int | None, timeout: float, deadline: float,
+                 outcome: asyncio.Future) -> None:
+        self.pool, self.request, self.shape = pool, request, shape
+        self.timeout, self.deadline, self.outcome = timeout, deadline, outcome
+        self.worker: _Worker | None = None
+        self.job: _Job | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.waiting: asyncio.Task | None = None  # a checkout that has to wait for a worker
+
+    def dispatch(self) -> None:
+        worker = self.pool._checkout_now(self.shape)
+        if worker is not None:
+            self._send(worker)
+            return
+        self.waiting = asyncio.get_running_loop().create_task(self.pool._checkout(self.shape, self.deadline))
+        self.waiting.add_done_callback(self._checked_out)
+
+    def _checked_out(self, task: asyncio.Task) -> None:
+        self.waiting = None
+        if task.cancelled():
+            return
+        if task.exception() is not None:
+            if not self.outcome.done():
+                self.outcome.set_exception(task.exception())
+            return
+        worker = task.result()
+        if self.outcome.done():  # abandoned meanwhile: an idle long worker goes back
+            if worker.lane != SHORT:
+                self.pool._release(worker)
+            return
+        self._send(worker)
+
+    def _send(self, worker: _Worker) -> None:
+        self.worker, self.job = worker, _Job(self.request, self.shape, self)
+        self.timer = asyncio.get_running_loop().call_later(self.timeout, self._time_up)
+        self.pool._send(worker, self.job)
+
+    def settled(self, reply, error: BaseException | None) -> None:
+        """From the pool: the job's reply, or EOFError, QueryShed, _Redispatch."""
+        self.timer.cancel()
+        if self.outcome.done():
+            return
+        if error is None:
+            self.outcome.set_result(reply)
+        elif isinstance(error, _Redispatch):
+            asyncio.get_running_loop().call_soon(self.dispatch)  # not from inside the pool's bookkeeping
+        elif isinstance(error, EOFError):
+            self.pool.costs.record(self.shape, self.timeout)
+            self.outcome.set_exception(WorkerCrashed(str(error)))
+        else:
+            self.outcome.set_exception(error)
+
+    def _time_up(self) -> None:
+        job, worker = self.job, self.worker
+        if job.done:
+            return
+        job.done = True  # its reply, if it comes, is nobody's
+        self.pool.costs.record(self.shape, self.timeout)
+        if self.pool._running(worker, job):
+            self.pool._stop(worker)
+        if not self.outcome.done():
+            self.outcome.set_exception(QueryTimeout())
+
+    def abandon(self) -> None:
+        """The client went away. A short query may finish (its answer is dropped); a long one is
+        stopped."""
+        if self.waiting is not None:
+            self.waiting.cancel()
+        job, worker = self.job, self.worker
+        if job is None or job.done:
+            return
+        job.done = True
+        self.timer.cancel()
+        if worker.lane != SHORT and self.pool._running(worker, job):
+            self.pool._stop(worker)
