@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     p_link.add_argument("--timeout", type=float, default=60.0, help="time limit of each query in seconds (default: 60)")
     p_link.add_argument("--dry-run", action="store_true", help="print the table, write nothing")
     args = parser.parse_args(argv)
+    args.command_line = argv is None  # this process runs the command itself: it may run it again
 
     try:
         iris = Iris(args.base)
@@ -120,6 +121,10 @@ def _import_cog(args, iris: Iris) -> int:
 
 
 def _serve(args, iris: Iris) -> int:
+    from .server._allocator import exec_with_mimalloc
+
+    if args.command_line:  # not when called from Python: that would replace the caller's process
+        exec_with_mimalloc()  # returns unless it runs this command again, with mimalloc
     from .server import Settings, serve
     from .server._serve import SiteOptions
 

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ._allocator import allocator_in_use
 from ._answer import Settings
 
 
@@ -67,7 +68,8 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
     pages = f"; pages and IRIs at http://{host}:{port}/" if loaded_site is not None else ""
     print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql{pages} "
-          f"(loaded in {time.perf_counter() - start:.2f}s; {fronts} front(s))", file=sys.stderr)
+          f"(loaded in {time.perf_counter() - start:.2f}s; {fronts} front(s); malloc: {allocator_in_use()})",
+          file=sys.stderr)
     front = {"site": loaded_site, "examples": site.examples, "yasgui_dir": site.yasgui_dir}
     if fronts == 1:
         _run_front(engine, settings, sock, log_level, front)
