@@ -162,6 +162,9 @@ def md_header(doc) -> str:
         lines.append(f"- `{name}`: `{s['command']}` endpoint `{s['endpoint']}` — {s['note']}")
     for name, why in m["not_run"].items():
         lines.append(f"- **`{name}` not run**: {why}")
+    if m.get("allocators"):
+        lines.append("- malloc, as the servers' start-up lines name it: " + "; ".join(
+            f"{name} {', '.join(names)}" for name, names in m["allocators"].items()) + ".")
     if "log_errors" in m:  # reports written before the count have none
         counts = "; ".join(f"{name} {e['lines']}" + (f" (first: `{e['first']}`)" if e["first"] else "")
                            for name, e in m["log_errors"].items())

@@ -539,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     doc["soak"] = {} if "soak" in args.skip else phase_soak(specs, sizes[args.soak_data], args)
     doc["meta"]["wall_minutes"] = round((time.monotonic() - t0) / 60, 1)
     doc["meta"]["log_errors"] = servers.log_errors()
+    doc["meta"]["allocators"] = servers.allocators()
     written = report.write_all(doc, args.out)
     for path in written:
         log(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import socket
@@ -331,6 +332,15 @@ def log_errors() -> dict[str, dict]:
                     entry["lines"] += 1
                     entry["first"] = entry["first"] or f"{log.name}: {line.strip()[:160]}"
     return found
+
+
+def allocators() -> dict[str, list[str]]:
+    """Per server: the mallocs its start-up lines name (ours says `malloc: mimalloc` or `system`)."""
+    found: dict[str, set[str]] = {}
+    for name, log in LOGS:
+        with log.open(errors="replace") as f:
+            found.setdefault(name, set()).update(re.findall(r"malloc: (\w+)", f.read()))
+    return {name: sorted(names) for name, names in found.items() if names}
 
 
 def version_of(argv: list[str]) -> str:
