@@ -10,10 +10,12 @@ query: the data is immutable while the server runs), so replaying them is exact;
 is the server's current one. Anything else (a body, `Connection: close`, a pipelined request
 behind one still running, another path) takes uvicorn's usual way.
 
-The same requests, when the memo has no answer, go to the app through `_Exchange`: a lighter
-stand-in for uvicorn's request cycle that writes the response in one write (uvicorn writes the
-head and the body apart; each write to a loopback client costs as much as a small query).
-Requests with proxy headers take uvicorn's way, so that its proxy-headers middleware sees them.
+The same requests, when the memo has no answer, are answered by `_Express` when they are GET or
+HEAD of the app's /sparql (`start_sparql`: no ASGI exchange, no task; the response is written
+from the engine's callback), or else go to the app through `_Exchange`: a lighter stand-in for
+uvicorn's request cycle. Both write the response in one write (uvicorn writes the head and the
+body apart; each write to a loopback client costs as much as a small query). Requests with proxy
+headers take uvicorn's way, so that its proxy-headers middleware sees them.
 """
 
 from __future__ import annotations

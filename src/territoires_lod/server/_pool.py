@@ -516,6 +516,8 @@ class _Attempt:
         self.waiting: asyncio.Task | None = None  # a checkout that has to wait for a worker
 
     def dispatch(self) -> None:
+        if self.outcome.done():  # abandoned before a redispatch
+            return
         worker = self.pool._checkout_now(self.shape)
         if worker is not None:
             self._send(worker)
