@@ -56,12 +56,10 @@ def _negotiate(accept: str | None, kind: str, format_param: str | None, *, stric
     """The format for one kind of result. Not `strict` when the query form is unknown (or of
     the other kind): then an unacceptable format falls back to the default, so that pyoxigraph
     gets to report the query's real problem (usually a syntax error with its position)."""
-    try:
-        return negotiate(accept, kind=kind, format_param=format_param)
-    except ProtocolError:
-        if strict:
-            raise
-        return format_by_key("json" if kind == "solutions" else "turtle")
+    return negotiate(accept, kind=kind, format_param=format_param, fallback=None if strict else _DEFAULTS[kind])
+
+
+_DEFAULTS = {"solutions": format_by_key("json"), "graph": format_by_key("turtle")}
 
 
 def _form_kind(request: SparqlRequest) -> str | None:

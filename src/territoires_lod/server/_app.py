@@ -64,6 +64,10 @@ class EndpointApp(FastAPI):
 
     def endpoint_dependencies(self) -> tuple[Engine, Settings, ResultCache]:
         """The same dependencies a route would get, `dependency_overrides` included."""
+        state = self.state
+        if not self.dependency_overrides:  # the usual case, on every request
+            return state.engine, state.settings, state.cache
+
         def resolve(dependency, default):
             override = self.dependency_overrides.get(dependency)
             return override() if override is not None else default

@@ -168,9 +168,11 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges or [ANY]
 
 
-def negotiate(accept: str | None, *, kind: str, format_param: str | None = None) -> ResultFormat:
+def negotiate(accept: str | None, *, kind: str, format_param: str | None = None,
+              fallback: ResultFormat | None = None) -> ResultFormat:
     """The format to write a result of `kind` in; ProtocolError 400 for a bad `format`
-    parameter, 406 when the Accept header allows none of the formats of that kind."""
+    parameter, 406 when the Accept header allows none of the formats of that kind (or
+    `fallback` instead of either, when given)."""
     # Clients send the same few Accept headers again and again: remember the outcome of each
     # (a refusal as its status and message, so that every request gets a fresh exception).
     key = (accept, kind, format_param)
@@ -184,6 +186,8 @@ def negotiate(accept: str | None, *, kind: str, format_param: str | None = None)
             _NEGOTIATED.clear()
         _NEGOTIATED[key] = outcome
     if isinstance(outcome, tuple):
+        if fallback is not None:
+            return fallback
         raise ProtocolError(outcome[0], outcome[1], headers=outcome[2])
     return outcome
 
