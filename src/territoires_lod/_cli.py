@@ -121,7 +121,7 @@ def _import_cog(args, iris: Iris) -> int:
 
 
 def _serve(args, iris: Iris) -> int:
-    from .server._allocator import exec_with_mimalloc
+    from ._allocator import exec_with_mimalloc  # not from .server, whose imports take a quarter second
 
     if args.command_line:  # not when called from Python: that would replace the caller's process
         exec_with_mimalloc()  # returns unless it runs this command again, with mimalloc

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ._allocator import allocator_in_use
+from .._allocator import allocator_in_use
 from ._answer import Settings
 
 

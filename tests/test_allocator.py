@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from territoires_lod.server import _allocator
-from territoires_lod.server._allocator import ENV, allocator_in_use, exec_with_mimalloc
+from territoires_lod import _allocator
+from territoires_lod._allocator import ENV, allocator_in_use, exec_with_mimalloc
 
 from .conftest import LiveServer, missing
 
