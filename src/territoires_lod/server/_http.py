@@ -29,6 +29,9 @@ from ._memo import SCOPE_KEY, ResponseMemo, encode_headers, remember, status_lin
 _PREFIX = b"/sparql?"
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 _PROXY_HEADERS = frozenset((b"x-forwarded-for", b"x-forwarded-proto", b"forwarded"))
+# What uvicorn sends when an app fails before responding.
+_FAILED_BODY = b"Internal Server Error"
+_FAILED_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(_FAILED_BODY))]
 
 
 class _Event:
@@ -77,9 +80,8 @@ class _Exchange:
         except Exception:  # noqa: BLE001 - as uvicorn does: logged, a 500 if nothing was sent
             self.protocol.logger.exception("Exception in ASGI application")
             if self._start is None:
-                self._start = {"status": 500, "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                                          (b"content-length", b"21")]}
-                await self.send({"type": "http.response.body", "body": b"Internal Server Error"})
+                self._start = {"status": 500, "headers": _FAILED_HEADERS}
+                await self.send({"type": "http.response.body", "body": _FAILED_BODY})
         if not self.response_complete and not self.disconnected:
             self.protocol.transport.close()  # the app ended without a whole response
 
@@ -121,10 +123,10 @@ class _Express:
     message_event = _Event()
     more_body = False
 
-    def __init__(self, protocol: MemoHttpProtocol, scope, pending=None) -> None:
+    def __init__(self, protocol: MemoHttpProtocol, scope) -> None:
         self.protocol = protocol
         self.scope = scope
-        self.pending = pending
+        self.pending = None  # the engine's work, if the answer was not known at once
         self.response_complete = False
         self.keep_alive = True
         self._disconnected = False
@@ -160,8 +162,7 @@ class _Express:
                 remember(scope, status=answer.status, headers=headers, body=body)
         except Exception:  # noqa: BLE001 - as uvicorn does when an app fails before responding
             self.protocol.logger.exception("internal error answering GET /sparql")
-            headers, body = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"21")], \
-                b"Internal Server Error"
+            headers, body = _FAILED_HEADERS, _FAILED_BODY
             answer = Answer(500)
         _write_response(self.protocol, self, answer.status, headers, body)
 
