@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_TOOLS := raptor2-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# $(call apt_install,DEBIAN PACKAGES,what happens without them): a shell command; needs root or sudo.
+apt_install = if [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(1); \
+	  else echo "note: cannot install $(1) (not root); $(2)"; fi
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -26,18 +30,14 @@ node_modules/.installed: package.json package-lock.json
 # Needs root or sudo.
 tools:
 	@if ! command -v rapper >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then \
-	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_TOOLS); \
-	  else echo "note: cannot install $(APT_TOOLS) (not root); the rapper and browser tests will be skipped"; fi; \
+	  $(call apt_install,$(APT_TOOLS),the rapper and browser tests will be skipped); \
 	fi
 
 # mimalloc, which `territoires-lod serve` preloads when it is installed: pyoxigraph's many small
 # allocations cost the query workers a third less CPU than with glibc's malloc. Needs root or sudo.
 malloc:
 	@if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libmimalloc\.so\.2 '; then \
-	  if [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then \
-	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends libmimalloc2.0; \
-	  else echo "note: cannot install libmimalloc2.0 (not root); the server will use glibc's malloc"; fi; \
+	  $(call apt_install,libmimalloc2.0,the server will use glibc's malloc); \
 	fi
 
 build: setup

@@ -53,7 +53,8 @@ class ResultCache:
         return entry
 
     def put(self, key: str, answer: CachedAnswer, *, expensive: bool = True) -> None:
-        if _cost(key, answer) > self.max_entry_bytes or key in self._probation or key in self._protected:
+        cost = _cost(key, answer)
+        if cost > self.max_entry_bytes or key in self._probation or key in self._protected:
             return
         if not expensive:
             seen = hash(key)
@@ -63,7 +64,7 @@ class ResultCache:
                 self._seen.add(seen)
                 return
             self._seen.discard(seen)
-        self._probation.add(key, answer, _cost(key, answer))
+        self._probation.add(key, answer, cost)
         self._probation.shrink()
 
     def get_extra(self, key) -> bytes | None:
