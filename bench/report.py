@@ -152,6 +152,10 @@ def md_header(doc) -> str:
         f"{c['duration']:g} s per run (rdflib-endpoint: {c['rdflib_connections']} connections, "
         f"{c['rdflib_duration']:g}–{c['rdflib_max_duration']:g} s), {c['variants']} distinct variants per kind "
         f"(seed {c['seed']}), `Accept: application/sparql-results+json`, GET.",
+        f"- Rounds: ours and Oxigraph are loaded side by side; their distinct runs are taken in "
+        f"{c.get('rounds', 1)} round(s), in turn, the servers' order alternating from one round to the next, "
+        f"and each keeps its run of median throughput (every round's req/s is in `report.json`, "
+        f"`rounds_rps`). Repeated runs and rdflib-endpoint: one run.",
         "- Modes: *repeated* sends one fixed query again and again; *distinct* sends the parameterised variants "
         "in turn" + (", as they are (`--reuse-texts`: a result cache may answer variants it has seen)."
                      if c.get("reuse_texts") else
@@ -240,6 +244,24 @@ def md_runs(doc) -> str:
         triples = doc["sizes"].get(size, {}).get("triples", 0)
         out.append(f"### {size} ({triples:,} triples)\n\n" + table(header, rows))
     return "\n".join(out)
+
+
+def md_rounds(doc) -> str:
+    """Each round's distinct req/s of ours and Oxigraph, and their ratio round by round."""
+    rows = []
+    for size in doc["config"]["sizes"]:
+        for kind in KINDS:
+            ours, ox = (measured(doc, srv, size, kind, "distinct") or {} for srv in ("ours", "oxigraph"))
+            a, b = ours.get("rounds_rps"), ox.get("rounds_rps")
+            if not a or not b:
+                continue
+            rows.append([size, kind, " / ".join(f_num(x) for x in a), " / ".join(f_num(x) for x in b),
+                         " / ".join(f_ratio(ratio(x, y)) for x, y in zip(a, b))])
+    if not rows:
+        return ""
+    return ("## Distinct runs, round by round\n\n"
+            "req/s of each round (the tables above keep each server's median round).\n\n"
+            + table(["size", "kind", "ours req/s", "oxigraph req/s", "ours/oxigraph"], rows))
 
 
 def md_probes(doc) -> str:
@@ -373,12 +395,12 @@ def md_skipped(doc) -> str:
 
 
 def markdown(doc) -> str:
-    parts = [md_header(doc), md_sizes(doc), md_targets(doc), md_runs(doc), md_probes(doc), md_memory(doc),
-             md_cold(doc), md_mixed(doc), md_soak(doc), md_skipped(doc),
+    parts = [md_header(doc), md_sizes(doc), md_targets(doc), md_runs(doc), md_rounds(doc), md_probes(doc),
+             md_memory(doc), md_cold(doc), md_mixed(doc), md_soak(doc), md_skipped(doc),
              "## Plot\n\n![cost against data size](cost-vs-size.png)\n\nTop: cost per query (1 / throughput) "
              "under load; bottom: p50 latency under load; both against the number of triples, log-log. "
              "Solid: distinct variants; dashed: the repeated query.\n"]
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)
 
 
 # ---------------------------------------------------------------- plot

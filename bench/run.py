@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import os
 import platform
 import signal
@@ -61,6 +62,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, help="seconds per wrk run (default 5; quick 2)")
     p.add_argument("--warmup", type=float, help="seconds of cheap queries after each load, before measuring "
                                                 "(default 2; quick 1)")
+    p.add_argument("--rounds", type=int, help="rounds of the distinct runs of ours and Oxigraph, loaded side by "
+                                              "side, each server keeping its run of median throughput "
+                                              "(default 3; quick 1)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     p.add_argument("--variants", type=int, default=2000, help="distinct variants per query kind (default 2000)")
@@ -96,6 +100,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {"sizes": "dataset,cog" if quick else ",".join(SIZE_FILES), "duration": 2 if quick else 5,
+                "rounds": 1 if quick else 3,
                 "warmup": 1 if quick else 2,
                 "rdflib_duration": 2 if quick else 5, "rdflib_max_duration": 5 if quick else 15,
                 "cold_starts": 1 if quick else 3, "mixed_seconds": 15 if quick else 60,
@@ -268,25 +273,47 @@ def warm_up(run: servers.Running, size: Size, args) -> None:
         drain(run)
 
 
-def bench_runs(run: servers.Running, size: Size, probes: dict, args) -> dict:
-    runs = {}
-    for kind in queries.KINDS:
-        runs[kind] = {}
-        for mode in MODES:
-            if probes[kind].get("skip"):
-                runs[kind][mode] = {"skipped": probes[kind]["skip"]}
-                continue
-            if not run.alive():
-                runs[kind][mode] = {"skipped": f"the server had exited (code {run.proc.returncode})"}
-                continue
-            load = load_for(run.spec.name, mode, probes[kind]["median_s"], args)
-            log(f"  {run.spec.name} {size.name} {kind} {mode}: {load.connections} connections, {load.duration:g} s")
-            result = loadgen.run(run.base, run.spec.endpoint, size.paths[(kind, mode)], load)
-            runs[kind][mode] = result.to_dict()
-            log(f"    {result.rps:.1f} req/s p50 {result.p50_ms} ms p99 {result.p99_ms} ms "
-                f"errors {result.error_count} wrk cpu {result.wrk_cpu_share} {result.failure}")
-            drain(run)
-    return runs
+def one_run(run: servers.Running, size: Size, probes: dict, kind: str, mode: str, args) -> dict:
+    if probes[kind].get("skip"):
+        return {"skipped": probes[kind]["skip"]}
+    if not run.alive():
+        return {"skipped": f"the server had exited (code {run.proc.returncode})"}
+    load = load_for(run.spec.name, mode, probes[kind]["median_s"], args)
+    log(f"  {run.spec.name} {size.name} {kind} {mode}: {load.connections} connections, {load.duration:g} s")
+    result = loadgen.run(run.base, run.spec.endpoint, size.paths[(kind, mode)], load)
+    log(f"    {result.rps:.1f} req/s p50 {result.p50_ms} ms p99 {result.p99_ms} ms "
+        f"errors {result.error_count} wrk cpu {result.wrk_cpu_share} {result.failure}")
+    drain(run)
+    return result.to_dict()
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run of median throughput (the lower middle one of an even count), with every round's req/s."""
+    measured = sorted((r for r in runs if "rps" in r), key=lambda r: r["rps"])
+    if not measured:
+        return runs[0]
+    if len(runs) == 1:
+        return runs[0]
+    return measured[(len(measured) - 1) // 2] | {"rounds_rps": [r.get("rps") for r in runs]}
+
+
+def bench_runs(sessions: list[_Session], size: Size, args, *, rounds: int) -> None:
+    """Every kind and mode on every server of `sessions`, loaded side by side. Distinct runs are
+    repeated in `rounds` rounds, the servers' order alternating from one round to the next, so
+    that a passing disturbance of the machine or the order of the runs weighs on both; each keeps
+    its run of median throughput."""
+    taken: dict[tuple[int, str, str], list[dict]] = {}
+    for round_ in range(rounds):
+        order = list(enumerate(sessions)) if round_ % 2 == 0 else list(enumerate(sessions))[::-1]
+        for kind in queries.KINDS:
+            for mode in MODES:
+                if mode != "distinct" and round_ > 0:
+                    continue
+                for index, session in order:
+                    runs = taken.setdefault((index, kind, mode), [])
+                    runs.append(one_run(session.run, size, session.entry["probes"], kind, mode, args))
+    for (index, kind, mode), runs in taken.items():
+        sessions[index].entry.setdefault("runs", {}).setdefault(kind, {})[mode] = median_run(runs)
 
 
 def predicted_skip(name: str, size: Size, previous: dict, args) -> str | None:
@@ -301,44 +328,75 @@ def predicted_skip(name: str, size: Size, previous: dict, args) -> str | None:
     return None
 
 
-def bench_size(spec: servers.Spec, size: Size, args) -> dict:
+@dataclass
+class _Session:
+    """A server loaded for one size, while its runs are taken; `run` is None if it failed to start."""
+
+    entry: dict
+    run: servers.Running | None = None
+    sampler: servers.MemorySampler | None = None
+
+
+def open_session(spec: servers.Spec, size: Size, args, stack: contextlib.ExitStack) -> _Session:
     entry = {"server": spec.name, "size": size.name, "triples": size.triples}
     log(f"{spec.name}: loading {size.path.name} ({size.triples} triples)")
     try:
         run = start_server(spec, size, args)
     except servers.ServerFailed as exc:
-        return entry | {"status": "failed", "reason": str(exc)}
-    try:
-        entry["start"] = {k: round(v, 3) for k, v in run.timings.items()}
-        entry["memory_loaded"] = run.memory()
-        with servers.MemorySampler(run.proc.pid, interval=1.0) as sampler:
-            warm_up(run, size, args)
-            entry["probes"] = probe(run, size, args)
-            entry["runs"] = bench_runs(run, size, entry["probes"], args)
-        entry["memory_peak"] = sampler.peak() | {"processes": entry["memory_loaded"]["processes"]}
-        entry["status"] = "ok" if run.alive() else "failed"
-        if not run.alive():
-            entry["reason"] = f"server exited with {run.proc.returncode} during the runs; see {run.log}"
-    finally:
-        run.stop()
+        return _Session(entry | {"status": "failed", "reason": str(exc)})
+    stack.callback(run.stop)
+    entry["start"] = {k: round(v, 3) for k, v in run.timings.items()}
+    entry["memory_loaded"] = run.memory()
+    sampler = stack.enter_context(servers.MemorySampler(run.proc.pid, interval=1.0))
+    warm_up(run, size, args)
+    entry["probes"] = probe(run, size, args)
+    return _Session(entry, run, sampler)
+
+
+def close_session(session: _Session) -> dict:
+    entry, run = session.entry, session.run
+    if run is None:
+        return entry
+    entry["memory_peak"] = session.sampler.peak() | {"processes": entry["memory_loaded"]["processes"]}
+    entry["status"] = "ok" if run.alive() else "failed"
+    if not run.alive():
+        entry["reason"] = f"server exited with {run.proc.returncode} during the runs; see {run.log}"
     return entry
 
 
+def bench_together(specs: list[servers.Spec], size: Size, args, *, rounds: int) -> list[dict]:
+    """Load every server of `specs` on one size, then take their runs side by side (bench_runs)."""
+    with contextlib.ExitStack() as stack:
+        sessions = [open_session(spec, size, args, stack) for spec in specs]
+        bench_runs([s for s in sessions if s.run is not None], size, args, rounds=rounds)
+        stack.close()  # stop the servers and samplers before reading the peaks
+        return [close_session(s) for s in sessions]
+
+
 def phase_sizes(specs, sizes: dict[str, Size], args) -> list[dict]:
+    """Ours and Oxigraph are loaded together and measured in interleaved rounds; rdflib-endpoint,
+    whose runs last longer, alone after them (one round)."""
     results, previous = [], {}
     for size in sizes.values():
-        for name, spec in specs.items():
-            reason = predicted_skip(name, size, previous, args)
-            if reason:
-                log(f"{name} {size.name}: skipped ({reason})")
-                results.append({"server": name, "size": size.name, "triples": size.triples,
-                                "status": "skipped", "reason": reason})
+        groups = [[n for n in specs if n != "rdflib-endpoint"], [n for n in specs if n == "rdflib-endpoint"]]
+        for names in groups:
+            wanted = []
+            for name in names:
+                reason = predicted_skip(name, size, previous, args)
+                if reason:
+                    log(f"{name} {size.name}: skipped ({reason})")
+                    results.append({"server": name, "size": size.name, "triples": size.triples,
+                                    "status": "skipped", "reason": reason})
+                else:
+                    wanted.append(specs[name])
+            if not wanted:
                 continue
-            entry = bench_size(spec, size, args)
-            results.append(entry)
-            timings = [p.get("median_s", args.max_single_query * 2) for p in entry.get("probes", {}).values()]
-            if timings:
-                previous[name] = (size.triples, max(timings))
+            rounds = args.rounds if names[0] != "rdflib-endpoint" else 1
+            for entry in bench_together(wanted, size, args, rounds=rounds):
+                results.append(entry)
+                timings = [p.get("median_s", args.max_single_query * 2) for p in entry.get("probes", {}).values()]
+                if timings:
+                    previous[entry["server"]] = (size.triples, max(timings))
     return results
 
 
@@ -509,7 +567,7 @@ def _dist_version(name: str) -> str:
 
 
 def config_of(args) -> dict:
-    keep = ("quick", "sizes", "servers", "duration", "warmup", "threads", "connections", "variants", "seed", "reuse_texts",
+    keep = ("quick", "sizes", "servers", "duration", "rounds", "warmup", "threads", "connections", "variants", "seed", "reuse_texts",
             "rdflib_connections", "rdflib_duration", "rdflib_max_duration", "max_single_query", "cold_starts",
             "time_limit", "mixed_seconds", "mixed_clients", "mixed_data", "mixed_servers", "soak_seconds",
             "soak_interval", "soak_connections", "soak_data", "soak_servers")
