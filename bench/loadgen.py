@@ -6,6 +6,7 @@ was not the bottleneck (its share of the machine's cores during the run).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import resource
@@ -54,15 +55,22 @@ def wrk_path() -> str | None:
     return shutil.which("wrk")
 
 
-def command(url: str, endpoint: str, paths_file: Path, load: Load) -> list[str]:
+def command(url: str, endpoint: str, paths_file: Path, load: Load, *, run_tag: str = "") -> list[str]:
+    """wrk's command line; `run_tag` goes into the unique comments (see rotate.lua)."""
     threads = max(1, min(load.threads, load.connections))
     return ["wrk", f"-t{threads}", f"-c{load.connections}", f"-d{max(1, round(load.duration))}s",
             f"--timeout={max(1, round(load.timeout))}s", "--latency", "-s", str(LUA),
-            url, "--", str(paths_file), endpoint, "unique" if load.unique else "plain"]
+            url, "--", str(paths_file), endpoint, "unique" if load.unique else "plain", run_tag]
+
+
+# Every wrk run of this process gets its own tag: without it, two runs over the same file would send
+# the same "unique" texts again, and a result cache would answer the second from the first.
+_RUN_TAGS = itertools.count(1)
 
 
 def start(url: str, endpoint: str, paths_file: Path, load: Load) -> subprocess.Popen:
-    return subprocess.Popen(command(url, endpoint, paths_file, load), stdout=subprocess.PIPE,
+    run_tag = f"{os.getpid()}-{next(_RUN_TAGS)}"
+    return subprocess.Popen(command(url, endpoint, paths_file, load, run_tag=run_tag), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
 
 
@@ -78,7 +86,13 @@ def run_together(jobs: list[Job]) -> list[WrkResult]:
     """Runs several wrk processes at once; wrk_cpu_share is that of all of them together."""
     cpu0, wall0 = _children_cpu(), time.monotonic()
     procs = [start(j.url, j.endpoint, j.paths_file, j.load) for j in jobs]
-    outputs = [p.communicate(timeout=j.load.duration + j.load.timeout + 60) for p, j in zip(procs, jobs)]
+    try:
+        outputs = [p.communicate(timeout=j.load.duration + j.load.timeout + 60) for p, j in zip(procs, jobs)]
+    finally:  # interrupted (or timed out): no wrk left behind to load the machine
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     share = round((_children_cpu() - cpu0) / ((time.monotonic() - wall0) * os.cpu_count()), 3)
     results = [parse(out, err, j.load) for (out, err), j in zip(outputs, jobs)]
     for r in results:

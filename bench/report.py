@@ -159,8 +159,9 @@ def md_header(doc) -> str:
         "- Modes: *repeated* sends one fixed query again and again; *distinct* sends the parameterised variants "
         "in turn" + (", as they are (`--reuse-texts`: a result cache may answer variants it has seen)."
                      if c.get("reuse_texts") else
-                     ", each request made byte-unique by a trailing SPARQL comment with a counter, so that no "
-                     "result cache keyed on the query text can answer it (the engine does the work every time)."),
+                     ", each request made byte-unique by a trailing SPARQL comment with the run's tag and a "
+                     "counter (unique across runs too), so that no result cache keyed on the query text can "
+                     "answer it (the engine does the work every time)."),
     ]
     for name, s in m["servers"].items():
         lines.append(f"- `{name}`: `{s['command']}` endpoint `{s['endpoint']}` — {s['note']}")
@@ -380,6 +381,20 @@ def md_mixed(doc) -> str:
     return text
 
 
+def beyond_capacity(doc) -> list[str]:
+    """Distinct runs of queries that take CPU (unloaded over 5 ms) answered faster than the machine's
+    cores could compute them at that latency: a sign that something answered without computing (a
+    cache fed by repeated texts), which would make the run meaningless."""
+    cores, out = doc["meta"].get("cores") or 1, []
+    for e in doc.get("runs", []):
+        for kind, modes in e.get("runs", {}).items():
+            run, unloaded = modes.get("distinct") or {}, e.get("probes", {}).get(kind, {}).get("median_s")
+            if run.get("rps") and unloaded and unloaded > 0.005 and run["rps"] > 1.5 * cores / unloaded:
+                out.append(f"- {e['server']} on {e['size']}, {kind} distinct: {f_num(run['rps'])} req/s, more "
+                           f"than 1.5 × {cores} cores / {unloaded * 1000:.1f} ms unloaded")
+    return out
+
+
 def md_skipped(doc) -> str:
     lines = []
     for e in doc.get("runs", []):
@@ -391,6 +406,10 @@ def md_skipped(doc) -> str:
                     lines.append(f"- {e['server']} on {e['size']}, {kind} {mode}: skipped — {r['skipped']}")
                 elif r.get("failure"):
                     lines.append(f"- {e['server']} on {e['size']}, {kind} {mode}: wrk failed — {r['failure']}")
+    suspect = beyond_capacity(doc)
+    if suspect:
+        lines += ["", "Distinct runs faster than the cores can compute (check that their texts were unique):",
+                  *suspect]
     return "## Skipped and failed\n\n" + ("\n".join(lines) if lines else "Nothing.") + "\n"
 
 

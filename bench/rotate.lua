@@ -1,13 +1,15 @@
 -- wrk script: GET requests rotating through a file of query strings ("?query=..." one per line), each
 -- prefixed with the endpoint path; prints one JSON summary line at the end.
--- usage: wrk ... -s rotate.lua URL -- PATHS_FILE ENDPOINT_PATH [unique]
--- With "unique", every request ends with a SPARQL comment holding a counter ("\n#u<thread>.<n>"), so that
--- no two requests have the same text and no result cache keyed on the query text can answer them.
+-- usage: wrk ... -s rotate.lua URL -- PATHS_FILE ENDPOINT_PATH [unique [RUN_TAG]]
+-- With "unique", every request ends with a SPARQL comment holding the run's tag and a counter
+-- ("\n#u<run tag>.<thread>.<n>"), so that no two requests have the same text, in this run or in another
+-- run with another tag, and no result cache keyed on the query text can answer them.
 
 local threads = {}
 local paths = {}
 local requests = {}
 local unique = false
+local run_tag = ""
 local next_index = 0
 local sent = 0
 
@@ -20,6 +22,7 @@ function init(args)
   local file = assert(io.open(args[1], "r"))
   local endpoint = args[2] or "/sparql"
   unique = args[3] == "unique"
+  run_tag = args[4] or ""
   wrk.headers["Accept"] = "application/sparql-results+json"
   for line in file:lines() do
     if #line > 0 then
@@ -39,7 +42,7 @@ function request()
     return requests[next_index]
   end
   sent = sent + 1
-  return wrk.format("GET", paths[next_index] .. "%0A%23u" .. thread_number .. "." .. sent)
+  return wrk.format("GET", paths[next_index] .. "%0A%23u" .. run_tag .. "." .. thread_number .. "." .. sent)
 end
 
 local function finite(x)

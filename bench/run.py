@@ -354,9 +354,11 @@ def open_session(spec: servers.Spec, size: Size, args, stack: contextlib.ExitSta
 
 
 def close_session(session: _Session) -> dict:
+    """The entry of a session, before its server is stopped."""
     entry, run = session.entry, session.run
     if run is None:
         return entry
+    session.sampler.sample()
     entry["memory_peak"] = session.sampler.peak() | {"processes": entry["memory_loaded"]["processes"]}
     entry["status"] = "ok" if run.alive() else "failed"
     if not run.alive():
@@ -366,10 +368,9 @@ def close_session(session: _Session) -> dict:
 
 def bench_together(specs: list[servers.Spec], size: Size, args, *, rounds: int) -> list[dict]:
     """Load every server of `specs` on one size, then take their runs side by side (bench_runs)."""
-    with contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as stack:  # stops the samplers and servers on the way out
         sessions = [open_session(spec, size, args, stack) for spec in specs]
         bench_runs([s for s in sessions if s.run is not None], size, args, rounds=rounds)
-        stack.close()  # stop the servers and samplers before reading the peaks
         return [close_session(s) for s in sessions]
 
 
