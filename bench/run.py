@@ -290,9 +290,7 @@ def one_run(run: servers.Running, size: Size, probes: dict, kind: str, mode: str
 def median_run(runs: list[dict]) -> dict:
     """The run of median throughput (the lower middle one of an even count), with every round's req/s."""
     measured = sorted((r for r in runs if "rps" in r), key=lambda r: r["rps"])
-    if not measured:
-        return runs[0]
-    if len(runs) == 1:
+    if len(runs) == 1 or not measured:
         return runs[0]
     return measured[(len(measured) - 1) // 2] | {"rounds_rps": [r.get("rps") for r in runs]}
 
