@@ -68,9 +68,12 @@ def command(url: str, endpoint: str, paths_file: Path, load: Load, *, run_tag: s
 _RUN_TAGS = itertools.count(1)
 
 
+def next_run_tag() -> str:
+    return f"{os.getpid()}-{next(_RUN_TAGS)}"
+
+
 def start(url: str, endpoint: str, paths_file: Path, load: Load) -> subprocess.Popen:
-    run_tag = f"{os.getpid()}-{next(_RUN_TAGS)}"
-    return subprocess.Popen(command(url, endpoint, paths_file, load, run_tag=run_tag), stdout=subprocess.PIPE,
+    return subprocess.Popen(command(url, endpoint, paths_file, load, run_tag=next_run_tag()), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
 
 

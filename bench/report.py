@@ -27,6 +27,15 @@ def measured(doc, server, size, kind, mode) -> dict | None:
     return r if r and r.get("requests") else None
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run of median throughput among rounds (the lower middle one of an even count), with every
+    round's req/s."""
+    measured = sorted((r for r in runs if "rps" in r), key=lambda r: r["rps"])
+    if len(runs) == 1 or not measured:
+        return runs[0]
+    return measured[(len(measured) - 1) // 2] | {"rounds_rps": [r.get("rps") for r in runs]}
+
+
 def ratio(a, b) -> float | None:
     return a / b if a and b else None
 

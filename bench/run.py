@@ -287,14 +287,6 @@ def one_run(run: servers.Running, size: Size, probes: dict, kind: str, mode: str
     return result.to_dict()
 
 
-def median_run(runs: list[dict]) -> dict:
-    """The run of median throughput (the lower middle one of an even count), with every round's req/s."""
-    measured = sorted((r for r in runs if "rps" in r), key=lambda r: r["rps"])
-    if len(runs) == 1 or not measured:
-        return runs[0]
-    return measured[(len(measured) - 1) // 2] | {"rounds_rps": [r.get("rps") for r in runs]}
-
-
 def bench_runs(sessions: list[_Session], size: Size, args, *, rounds: int) -> None:
     """Every kind and mode on every server of `sessions`, loaded side by side. Distinct runs are
     repeated in `rounds` rounds, the servers' order alternating from one round to the next, so
@@ -311,7 +303,7 @@ def bench_runs(sessions: list[_Session], size: Size, args, *, rounds: int) -> No
                     runs = taken.setdefault((index, kind, mode), [])
                     runs.append(one_run(session.run, size, session.entry["probes"], kind, mode, args))
     for (index, kind, mode), runs in taken.items():
-        sessions[index].entry.setdefault("runs", {}).setdefault(kind, {})[mode] = median_run(runs)
+        sessions[index].entry.setdefault("runs", {}).setdefault(kind, {})[mode] = report.median_run(runs)
 
 
 def predicted_skip(name: str, size: Size, previous: dict, args) -> str | None:

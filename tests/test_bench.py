@@ -1,0 +1,61 @@
+"""The bench's own logic that decides what its report says (bench/loadgen.py, bench/report.py):
+no server, no wrk. The bench itself is run by `bench/run.py`, not by the tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))  # the bench's modules import each other by their bare names
+try:
+    import loadgen
+    import report
+finally:
+    sys.path.remove(str(BENCH))
+
+
+def test_every_wrk_run_gets_its_own_tag_for_the_unique_comments():
+    # Without it a second run over the same file resends the first run's texts, and a result
+    # cache answers them: the flaw the rounds revealed.
+    tags = {loadgen.next_run_tag() for _ in range(3)}
+    assert len(tags) == 3
+    load = loadgen.Load(2, 16, 5, unique=True)
+    cmd = loadgen.command("http://127.0.0.1:1", "/sparql", Path("paths.txt"), load, run_tag="42-7")
+    assert cmd[-3:] == ["/sparql", "unique", "42-7"]
+    lua = (BENCH / "rotate.lua").read_text()
+    assert 'run_tag = args[4] or ""' in lua and '"%0A%23u" .. run_tag .. "."' in lua
+
+
+@pytest.mark.parametrize(("rps", "kept"), [
+    ([30.0], 30.0),
+    ([30.0, 10.0, 20.0], 20.0),
+    ([10.0, 20.0], 10.0),  # an even count keeps the lower middle run
+])
+def test_the_median_round_is_kept_with_every_rounds_throughput(rps, kept):
+    runs = [{"rps": r, "p50_ms": r / 10} for r in rps]
+    chosen = report.median_run(runs)
+    assert chosen["rps"] == kept and chosen["p50_ms"] == kept / 10  # its latencies go with it
+    assert chosen.get("rounds_rps", rps) == rps
+
+
+def test_a_round_without_a_measure_does_not_hide_the_others():
+    runs = [{"skipped": "the server had exited (code 1)"}, {"rps": 5.0}]
+    assert report.median_run(runs) == {"rps": 5.0, "rounds_rps": [None, 5.0]}
+    assert report.median_run([{"skipped": "x"}]) == {"skipped": "x"}
+
+
+def _doc(rps: float, unloaded_s: float) -> dict:
+    return {"meta": {"cores": 2},
+            "runs": [{"server": "ours", "size": "cog", "runs": {"aggregate": {"distinct": {"rps": rps}}},
+                      "probes": {"aggregate": {"median_s": unloaded_s}}}]}
+
+
+def test_a_distinct_run_faster_than_the_cores_can_compute_is_flagged():
+    assert report.beyond_capacity(_doc(rps=20.0, unloaded_s=0.1)) == []  # 20 req/s ≈ 2 cores / 100 ms
+    flagged = report.beyond_capacity(_doc(rps=60.0, unloaded_s=0.1))
+    assert len(flagged) == 1 and "ours on cog, aggregate distinct" in flagged[0]
+    # Cheap queries are left alone: their unloaded latency is mostly the round trip, not CPU.
+    assert report.beyond_capacity(_doc(rps=20000.0, unloaded_s=0.001)) == []
