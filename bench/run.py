@@ -293,8 +293,9 @@ def bench_runs(sessions: list[_Session], size: Size, args, *, rounds: int) -> No
     that a passing disturbance of the machine or the order of the runs weighs on both; each keeps
     its run of median throughput."""
     taken: dict[tuple[int, str, str], list[dict]] = {}
+    indexed = list(enumerate(sessions))
     for round_ in range(rounds):
-        order = list(enumerate(sessions)) if round_ % 2 == 0 else list(enumerate(sessions))[::-1]
+        order = indexed if round_ % 2 == 0 else indexed[::-1]
         for kind in queries.KINDS:
             for mode in MODES:
                 if mode != "distinct" and round_ > 0:
@@ -368,9 +369,10 @@ def phase_sizes(specs, sizes: dict[str, Size], args) -> list[dict]:
     """Ours and Oxigraph are loaded together and measured in interleaved rounds; rdflib-endpoint,
     whose runs last longer, alone after them (one round)."""
     results, previous = [], {}
+    groups = [([n for n in specs if n != "rdflib-endpoint"], args.rounds),
+              ([n for n in specs if n == "rdflib-endpoint"], 1)]
     for size in sizes.values():
-        groups = [[n for n in specs if n != "rdflib-endpoint"], [n for n in specs if n == "rdflib-endpoint"]]
-        for names in groups:
+        for names, rounds in groups:
             wanted = []
             for name in names:
                 reason = predicted_skip(name, size, previous, args)
@@ -382,7 +384,6 @@ def phase_sizes(specs, sizes: dict[str, Size], args) -> list[dict]:
                     wanted.append(specs[name])
             if not wanted:
                 continue
-            rounds = args.rounds if names[0] != "rdflib-endpoint" else 1
             for entry in bench_together(wanted, size, args, rounds=rounds):
                 results.append(entry)
                 timings = [p.get("median_s", args.max_single_query * 2) for p in entry.get("probes", {}).values()]
