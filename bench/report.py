@@ -58,6 +58,23 @@ def throughput_ratios(doc, peer, mode) -> dict:
     return {"sizes": per_size, "geomean": geomean(all_ratios), "pairs": len(all_ratios)}
 
 
+def round_geomeans(doc, peer) -> list[float]:
+    """The distinct-throughput geometric mean of ours/peer within each round (round i of ours
+    against round i of the peer, loaded side by side): how much the headline ratio moves between
+    rounds. Empty unless every pair has the same number of rounds, all measured."""
+    pairs = []
+    for size in doc["config"]["sizes"]:
+        for kind in KINDS:
+            ours, theirs = (measured(doc, srv, size, kind, "distinct") or {} for srv in ("ours", peer))
+            a, b = ours.get("rounds_rps"), theirs.get("rounds_rps")
+            if not a or not b or len(a) != len(b) or None in a or None in b:
+                return []
+            pairs.append(list(zip(a, b)))
+    if not pairs or len({len(p) for p in pairs}) != 1:
+        return []
+    return [geomean([p[i][0] / p[i][1] for p in pairs]) for i in range(len(pairs[0]))]
+
+
 def latency_ratio(doc, peer, kind, mode, key="p50_ms") -> dict:
     out = {}
     for size in doc["config"]["sizes"]:
@@ -80,6 +97,7 @@ def summarize(doc) -> dict:
     cold_s = {s: cold.get(s, {}).get("median_s") for s in SERVERS}
     return {
         "distinct_throughput_vs_oxigraph": throughput_ratios(doc, "oxigraph", "distinct"),
+        "distinct_vs_oxigraph_by_round": round_geomeans(doc, "oxigraph"),
         "distinct_throughput_vs_rdflib": throughput_ratios(doc, "rdflib-endpoint", "distinct"),
         "repeated_throughput_vs_oxigraph": throughput_ratios(doc, "oxigraph", "repeated"),
         "oxigraph_vs_rdflib_distinct": _peer_ratios(doc),
@@ -205,6 +223,10 @@ def md_targets(doc) -> str:
                        ("repeated queries, throughput, ours/Oxigraph (geo. mean)", "repeated_throughput_vs_oxigraph")):
         per = "; ".join(f"{n} {f_ratio(v['geomean'])}" for n, v in s[key]["sizes"].items())
         rows.append([label, f_ratio(s[key]["geomean"]), per])
+        by_round = s.get("distinct_vs_oxigraph_by_round") if key == "distinct_throughput_vs_oxigraph" else None
+        if by_round and len(by_round) > 1:
+            rows.append(["(the same, within each round: every size and kind of round i against round i)", "",
+                         " / ".join(f_ratio(v) for v in by_round)])
     for mode in MODES:
         per = "; ".join(f"{n} {f_ratio(v)}" for n, v in s["aggregate_p50_vs_oxigraph"][mode].items())
         rows.append([f"aggregate p50 latency ({mode}), ours/Oxigraph (lower is better)", "", per])

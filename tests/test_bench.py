@@ -59,3 +59,19 @@ def test_a_distinct_run_faster_than_the_cores_can_compute_is_flagged():
     assert len(flagged) == 1 and "ours on cog, aggregate distinct" in flagged[0]
     # Cheap queries are left alone: their unloaded latency is mostly the round trip, not CPU.
     assert report.beyond_capacity(_doc(rps=20000.0, unloaded_s=0.001)) == []
+
+
+def _rounds_doc(ours: list, oxigraph: list) -> dict:
+    def entry(server, rounds):
+        return {"server": server, "size": "cog", "runs": {kind: {"distinct": {"rps": sorted(rounds)[1],
+                                                                            "requests": 1, "rounds_rps": rounds}}
+                                                          for kind in report.KINDS}}
+    return {"config": {"sizes": ["cog"]}, "runs": [entry("ours", ours), entry("oxigraph", oxigraph)]}
+
+
+def test_the_headline_ratio_is_also_given_round_by_round():
+    by_round = report.round_geomeans(_rounds_doc([10.0, 20.0, 30.0], [20.0, 20.0, 20.0]), "oxigraph")
+    assert by_round == pytest.approx([0.5, 1.0, 1.5])
+    uneven = _rounds_doc([10.0, 20.0, 30.0], [20.0, 20.0, 20.0])
+    uneven["runs"][1]["runs"]["point"]["distinct"]["rounds_rps"] = [20.0, None, 20.0]  # a round not measured
+    assert report.round_geomeans(uneven, "oxigraph") == []
