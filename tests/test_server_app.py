@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import urllib.parse
 
 import httpx
 import pytest
@@ -45,7 +46,7 @@ def test_select_json_by_default(client):
     ("text/csv", "text/csv"),
     ("text/tab-separated-values", "text/tab-separated-values"),
     ("application/json", "application/sparql-results+json"),
-    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
+    ("application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
 ])
 def test_select_formats(client, accept, media):
     response = get(client, SELECT, headers={"Accept": accept})
@@ -73,6 +74,44 @@ def test_construct_formats(client, accept, media, rdflib_format):
         assert len(set(parsed.quads((None, None, None, None)))) == 10
     else:
         assert len(Graph().parse(data=response.content, format=rdflib_format)) == 10
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_is_sent_to_the_query_page_with_its_query(client):
+    # A link to /sparql?query=… opened in a browser: the query page runs it and shows a table.
+    response = get(client, SELECT, headers={"Accept": BROWSER}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "http://testserver/query?" + urllib.parse.urlencode({"query": SELECT})
+    assert response.headers["vary"] == "Accept"
+    page = client.get(response.headers["location"], headers={"Accept": BROWSER})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "https://w3id.org/territoires-industrie/id/territoire/" in page.text  # the results table
+    head = client.head("/sparql", params={"query": SELECT}, headers={"Accept": BROWSER}, follow_redirects=False)
+    assert head.status_code == 303 and head.headers["location"] == response.headers["location"]
+
+
+def test_a_browser_without_a_query_gets_the_query_editor(client):
+    response = client.get("/sparql", headers={"Accept": BROWSER}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "http://testserver/query"
+
+
+@pytest.mark.parametrize("params", [
+    {"query": SELECT, "format": "csv"},  # a link that names its format gets it
+    {"query": SELECT, "default-graph-uri": "https://w3id.org/territoires-industrie/graph/none"},
+    {"format": "turtle"},  # the service description
+])
+def test_a_browser_gets_what_only_the_endpoint_gives(client, params):
+    response = client.get("/sparql", params=params, headers={"Accept": BROWSER}, follow_redirects=False)
+    assert response.status_code == 200
+    assert not response.headers["content-type"].startswith("text/html")
+
+
+def test_a_post_from_a_browser_is_answered_not_redirected(client):
+    response = client.post("/sparql", data={"query": SELECT}, headers={"Accept": BROWSER}, follow_redirects=False)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/sparql-results+xml")
 
 
 def test_post_forms(client):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -109,6 +109,17 @@ def test_the_query_form_works_without_javascript(browser, server, screenshots):
     assert page.locator("table.results tbody tr").count() == 10
     page.screenshot(path=str(screenshots / "4-query-form.png"), full_page=True)
     context.close()
+
+
+def test_a_link_to_the_endpoint_opens_as_a_results_page(browser, server, screenshots):
+    # What a reader gets from a shared /sparql?query=… link: the query page with its results.
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    page.goto(server.base + "/sparql?query=" + quote(
+        "SELECT ?t WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> }"))
+    assert urlsplit(page.url).path == "/query"
+    assert page.locator("table.results tbody tr").count() == 10
+    page.screenshot(path=str(screenshots / "6-endpoint-link.png"), full_page=True)
+    page.close()
 
 
 def test_pages_fit_a_phone(browser, server, screenshots):

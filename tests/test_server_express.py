@@ -89,6 +89,7 @@ CASES = {
     "graphs": ("?default-graph-uri=https%3A%2F%2Fexample.org%2Fnone&query=" + urllib.parse.quote(COUNT), {}),
     "not utf-8": ("?query=ASK%7B%FF%7D", {}),
     "description": ("", {"Accept": "text/turtle"}),
+    "browser": ("?query=" + urllib.parse.quote(COUNT), {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}),
 }
 
 

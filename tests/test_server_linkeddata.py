@@ -303,6 +303,7 @@ def test_sitemap_and_robots(client):
 def test_query_page_without_yasgui_is_a_form_with_a_results_table(client):
     page = client.get("/query").text
     assert "<form" in page and "Les territoires" in page and "yasgui.min.js" not in page
+    assert "YASGUI n’est pas installée" in page
     answered = client.get("/query", params={"query": EXAMPLES[0]["query"]}).text
     assert answered.count("<tr>") == 11  # the header and 10 territories
     assert 'href="/id/territoire/narbonne"' in answered
@@ -328,6 +329,10 @@ def test_query_page_with_yasgui_has_the_examples_as_tabs(dist, site, tmp_path):
         assert '<script src="/assets/yasgui/yasgui.min.js">' in page and "/assets/query.js" in page
         assert '"title": "Les territoires"' in page and "IndustryTerritory" in page
         assert test_client.get("/assets/yasgui/yasgui.min.js").text == "/* stand-in */"
+        assert "YASGUI n’est pas installée" not in page
+        # A query in the URL is answered as a table, without claiming YASGUI is missing.
+        answered = test_client.get("/query", params={"query": EXAMPLES[0]["query"]}).text
+        assert answered.count("<tr>") == 11 and "YASGUI n’est pas installée" not in answered
         assert test_client.get("/assets/query.js").status_code == 200
 
 

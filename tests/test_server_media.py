@@ -17,6 +17,7 @@ from territoires_lod.server._media import (
     formats_of,
     negotiate,
     parse_accept,
+    prefers_html,
 )
 from territoires_lod.server._protocol import ProtocolError
 
@@ -304,3 +305,27 @@ def test_content_type_carries_a_charset_only_where_the_type_has_one():
     assert format_by_key("turtle").content_type == "text/turtle; charset=utf-8"
     assert format_by_key("json").content_type == "application/sparql-results+json"
     assert format_by_key("ntriples").content_type == "application/n-triples"
+
+
+@pytest.mark.parametrize(("accept", "page"), [
+    (BROWSER, True),
+    (CHROME, True),
+    ("text/html", True),
+    ("application/xhtml+xml", True),
+    ("TEXT/HTML", True),
+    ("application/sparql-results+json;q=0.5, text/html", True),
+    (None, False),
+    ("", False),
+    ("*/*", False),  # curl, requests, fetch()
+    ("text/*", False),
+    ("application/sparql-results+json,*/*;q=0.9", False),  # YASGUI
+    (SW_JSON, False),
+    (JENA_SELECT, False),
+    (JENA_CONSTRUCT, False),
+    ("text/html;q=0.5, application/sparql-results+json", False),
+    ("application/sparql-results+xml, text/html", False),  # equal q: the first named wins
+    ("text/html;q=0", False),
+    ("text/htmlx", False),
+])
+def test_a_browser_is_told_from_a_program(accept, page):
+    assert prefers_html(accept) is page

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 
 from ._cache import CachedAnswer, ResultCache
 from ._engine import Engine, EngineError, QueryJob, QueryResult
-from ._media import ResultFormat, format_by_key, negotiate
+from ._media import ResultFormat, format_by_key, negotiate, prefers_html
 from ._protocol import ProtocolError, SparqlRequest, parse_query_request
 
 
@@ -110,6 +111,10 @@ def begin_sparql(*, method: str, content_type_header: str | None, query_string: 
                  cache: ResultCache, base_iri: str | None = None) -> Answer | PendingQuery | None:
     """The start of a /sparql exchange: an answer, a job for the engine, or None for a request
     without a query (the service description)."""
+    if method in ("GET", "HEAD") and base_iri and prefers_html(accept):
+        page = query_page_redirect(query_string, base_iri)
+        if page is not None:
+            return page
     try:
         request = parse_query_request(method=method, content_type=content_type_header,
                                       query_string=query_string, body=body,
@@ -120,6 +125,30 @@ def begin_sparql(*, method: str, content_type_header: str | None, query_string: 
                            settings=settings, cache=cache, base_iri=base_iri)
     except ProtocolError as exc:
         return _refusal(exc)
+
+
+# What the query page (/query, beside /sparql) can show: a query, nothing else of the protocol.
+_PAGE_PARAMETERS = frozenset({"query"})
+
+
+def query_page_redirect(query_string: bytes, base_iri: str) -> Answer | None:
+    """For a browser (see `prefers_html`): a 303 to the query page, with the query when there is
+    one (the page runs it and shows a table; without one, the query editor). None when the
+    request asks for what only the endpoint gives (a `format`, graphs, a malformed request):
+    the endpoint answers it as it would any client."""
+    try:
+        params = urllib.parse.parse_qsl(query_string.decode("ascii"), keep_blank_values=True,
+                                        strict_parsing=False, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    names = [name for name, _ in params]
+    if not set(names) <= _PAGE_PARAMETERS or len(names) > 1:
+        return None
+    page = urllib.parse.urljoin(base_iri, "query")
+    if params:
+        page += "?" + urllib.parse.urlencode(params)
+    return Answer(303, f"This is the SPARQL endpoint; a browser is shown its query page: {page}\n".encode("utf-8"),
+                  headers={"Location": page, "Vary": "Accept", "Cache-Control": "no-cache"})
 
 
 def _refusal(exc: ProtocolError) -> Answer:

@@ -17,6 +17,9 @@ ASK, "graph" for CONSTRUCT and DESCRIBE):
    that cannot be read, or whose q is not a valid qvalue, is ignored.
 5. A `charset` other than UTF-8 on a range makes it match nothing: every format here is UTF-8.
    Other parameters (`profile`, `version`…) are ignored.
+
+`prefers_html` tells a person's browser (HTML ranked first, by name) from a program, for the
+endpoint to show its query page instead of a result document.
 """
 
 from __future__ import annotations
@@ -166,6 +169,21 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         if q is not None:
             ranges.append(MediaRange(parsed[0], parsed[1], params, q, order))
     return ranges or [ANY]
+
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether the Accept header ranks a web page first, naming it (browsers send `text/html,…`):
+    highest q, then first in the header. Wildcards never count, nor do SPARQL clients' headers."""
+    if not accept or "html" not in accept.lower():  # nearly every program's header: no parsing
+        return False
+    ranges = [r for r in parse_accept(accept) if r.q > 0]
+    if not ranges:
+        return False
+    top = max(ranges, key=lambda r: (r.q, -r.order))
+    return f"{top.type}/{top.subtype}" in HTML_TYPES
 
 
 def negotiate(accept: str | None, *, kind: str, format_param: str | None = None,

@@ -66,7 +66,7 @@ async def query_page(*, query_text: str | None, lang: str, examples: list[dict],
                   {"query": ex["query"], **({"lang": lang} if lang != "fr" else {})})}
              for ex in examples]
     return await asyncio.to_thread(
-        render, "query.html", lang=lang, linker=linker, yasgui=yasgui and not query_text,
+        render, "query.html", lang=lang, linker=linker, yasgui=yasgui and not query_text, yasgui_missing=not yasgui,
         examples=shown, examples_json=[{"title": e["title"], "query": e["query"]} for e in shown],
         query_text=query_text or (shown[0]["query"] if shown else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
         table=table, error=error, endpoint=f"{server}/sparql",
