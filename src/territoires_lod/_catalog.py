@@ -82,12 +82,13 @@ def describe_dataset(dataset: Dataset, dumps: dict[str, bytes], *, iris: Iris) -
     texts(ds, DCTERMS.description,
           "Le programme Territoires d’industrie tel qu’annoncé au Conseil national de l’industrie du "
           "22 novembre 2018 : 124 territoires, dont les 9 d’Occitanie, les lieux qu’ils nomment (codes "
-          "INSEE, liens Wikidata vérifiés), les opérateurs, le financement, les événements, les thématiques "
-          "et les sources, chaque énoncé étant rattaché à sa source (un graphe nommé par source).",
+          "INSEE, liens Wikidata avec leur statut de vérification), les opérateurs, le financement, les "
+          "événements, les thématiques et les sources, chaque énoncé étant rattaché à sa source (un graphe "
+          "nommé par source).",
           "The Territoires d’industrie programme as announced at the National Industry Council of "
           "22 November 2018: 124 territories, among them the 9 of Occitanie, the places they name (INSEE "
-          "codes, verified Wikidata links), operators, funding, events, themes and sources, each statement "
-          "tied to its source (one named graph per source).")
+          "codes, Wikidata links with their verification status), operators, funding, events, themes and "
+          "sources, each statement tied to its source (one named graph per source).")
     add(ds, DCTERMS.publisher, publisher)
     add(ds, DCTERMS.license, licence)
     add(ds, URIRef(f"{DCAT}version"), Literal(VERSION))  # DCAT 3 term, unknown to rdflib's DCAT 2 namespace

@@ -16,7 +16,7 @@ from ._errors import DataError
 from ._graph_places import add_places
 from ._graph_provenance import add_annotations, add_links, add_sources
 from ._namespaces import PREFIXES, SCHEMA, TI, Iris
-from ._records import Claim, Records
+from ._records import PUBLISHER, Claim, Records
 from ._values import parse_amount
 
 
@@ -210,8 +210,9 @@ def _add_territories(w: GraphWriter, records: Records) -> None:
         if c["alt_label"]:
             w.add(c.sources, t, SKOS.altLabel, Literal(c["alt_label"], lang="fr"))
         if c["label_fr"] and "’" in c["label_fr"]:
-            # Users type straight apostrophes: make the label findable either way.
-            w.add(c.sources, t, SKOS.altLabel, Literal(c["label_fr"].replace("’", "'"), lang="fr"))
+            # Users type straight apostrophes: make the label findable either way. The sources
+            # print ’, so this spelling is the publisher's statement, not theirs.
+            w.add((PUBLISHER,), t, SKOS.altLabel, Literal(c["label_fr"].replace("’", "'"), lang="fr"))
         w.add(c.sources, t, TI.programme, prog)
         for code in c["regions"]:
             w.add(c.sources, t, TI.inRegion, iris.thing(f"region/{code}"))

@@ -10,11 +10,13 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from ._errors import DataError
 from ._namespaces import OA, PREFIXES, SCHEMA, SPDX, TI
 
+from ._records import PUBLISHER
+
 if TYPE_CHECKING:
     from ._graph import GraphWriter
     from ._records import Records
 
-_PUBLICATION = ("publication",)
+_PUBLICATION = (PUBLISHER,)
 _STATUS = {"confirmed": "confirme", "single-source": "source-unique", "rejected": "rejete",
            "confirmed-by-code": "confirme-par-code", "candidate": "candidat", "conflict": "conflit"}
 # The project rule: only links a person verified (identifiers.csv) become skos:exactMatch; what the

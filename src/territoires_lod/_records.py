@@ -15,6 +15,11 @@ from ._tables import Row, YamlMap, read_table, read_yaml
 from ._values import PartialDate, luhn_valid, parse_partial_date
 
 
+# The source id of the publisher's own statements (vocabularies, source descriptions, conveniences
+# such as a label with straight apostrophes): never credited to a source document.
+PUBLISHER = "publication"
+
+
 @dataclass(frozen=True)
 class Origin:
     path: Path
@@ -183,8 +188,8 @@ def _load_sources(path: Path, data_dir: Path) -> dict[str, Source]:
             publisher=entry.get("publisher"), sha256=sha, file=entry.get("file"), version=version,
             note_fr=entry.get("note_fr"), note_en=entry.get("note_en"))
     # The publisher's own statements (controlled vocabularies) form a source of their own.
-    out.setdefault("publication", Source(
-        id="publication", label="Publication territoires-lod", role="editeur", language="fr",
+    out.setdefault(PUBLISHER, Source(
+        id=PUBLISHER, label="Publication territoires-lod", role="editeur", language="fr",
         note_fr="Énoncés propres à l’éditeur du jeu de données : vocabulaires contrôlés, descriptions des sources.",
         note_en="The dataset publisher's own statements: controlled vocabularies, descriptions of sources."))
     return out
