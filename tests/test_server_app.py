@@ -188,6 +188,18 @@ def test_etag_and_304(client):
     assert other_format.status_code == 200 and other_format.headers["etag"] != etag
 
 
+def test_a_query_that_answers_anew_each_run_is_neither_cached_nor_validated(client):
+    # NOW(), RAND()…: a replayed answer or a shared ETag would be wrong.
+    volatile = "SELECT (NOW() AS ?n) (STRUUID() AS ?u) WHERE {}"
+    size = client.app.state.cache.size
+    answers = [get(client, volatile) for _ in range(3)]
+    assert all(a.status_code == 200 and "etag" not in a.headers for a in answers)
+    assert all(a.headers["cache-control"] == "no-store" for a in answers)
+    assert len({a.json()["results"]["bindings"][0]["u"]["value"] for a in answers}) == 3
+    assert client.app.state.cache.size == size
+    assert get(client, volatile, headers={"If-None-Match": "*"}).status_code == 200
+
+
 def test_result_cache_serves_repeats(client):
     cache = client.app.state.cache
     size = cache.size

@@ -289,3 +289,19 @@ def test_the_prologue_shortcut_stays_fast_on_long_prologues():
     start = time.perf_counter()
     analyse(text)
     assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize(("text", "volatile"), [
+    ("SELECT (NOW() AS ?n) WHERE {}", True),
+    ("SELECT ?x WHERE { BIND(rand() AS ?x) }", True),
+    ("SELECT (UUID() AS ?u) (STRUUID() AS ?s) WHERE {}", True),
+    ("CONSTRUCT { ?s <http://e.org/p> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }", True),
+    ("SELECT (\\u004EOW() AS ?n) WHERE {}", True),  # the standard reading decodes escapes first
+    # The names inside IRIs, strings, prefixed names or other words are not the functions.
+    ("SELECT * WHERE { ?s <http://example.org/now> \"RAND() UUID()\" }", False),
+    ("PREFIX ex: <http://example.org/> SELECT (ex:now() AS ?n) WHERE { ?s ex:random ?o }", False),
+    ("SELECT ?knowledge ?brand WHERE { ?knowledge ?p ?brand } # NOW()", False),
+    ("SELECT * WHERE { ?s ?p ?o }", False),
+])
+def test_queries_whose_answer_changes_from_run_to_run(text, volatile):
+    assert analyse(text).volatile is volatile

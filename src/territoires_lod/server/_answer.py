@@ -74,7 +74,7 @@ class PendingQuery:
 
     job: QueryJob
     headers: dict[str, str]
-    etag: str
+    etag: str | None  # None: the answer is not to be cached (a volatile query)
 
 
 def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: str | None, version: str,
@@ -84,6 +84,10 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
     solutions_fmt = _negotiate(accept, "solutions", request.format_param, strict=kind == "solutions")
     graph_fmt = _negotiate(accept, "graph", request.format_param, strict=kind == "graph")
     chosen = solutions_fmt if kind != "graph" else graph_fmt
+    job_args = (request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt, base_iri)
+    if request.analysis.volatile:  # NOW(), RAND()…: each run answers anew, so no validator, no cache
+        return PendingQuery(QueryJob(*job_args, form=request.analysis.form),
+                            {"Cache-Control": "no-store", "Vary": "Accept, Accept-Encoding"}, None)
     etag = etag_for(version, request, chosen.key, base_iri)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
                "Vary": "Accept, Accept-Encoding"}
@@ -92,9 +96,7 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
     cached = cache.get(etag)
     if cached is not None:
         return Answer(200, cached.body, cached.media_type, headers, repeatable=True)
-    job = QueryJob(request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt,
-                   base_iri, form=request.analysis.form)
-    return PendingQuery(job, headers, etag)
+    return PendingQuery(QueryJob(*job_args, form=request.analysis.form), headers, etag)
 
 
 def finish_query(pending: PendingQuery, result: QueryResult, *, cache: ResultCache, seconds: float) -> Answer:
@@ -102,7 +104,8 @@ def finish_query(pending: PendingQuery, result: QueryResult, *, cache: ResultCac
     took, for engines that do not tell their compute time."""
     media_type = result.format.content_type
     took = result.seconds if result.seconds is not None else seconds
-    cache.put(pending.etag, CachedAnswer(result.body, media_type), expensive=took > CACHE_AT_ONCE_AFTER)
+    if pending.etag is not None:
+        cache.put(pending.etag, CachedAnswer(result.body, media_type), expensive=took > CACHE_AT_ONCE_AFTER)
     return Answer(200, result.body, media_type, pending.headers)
 
 

@@ -85,6 +85,7 @@ class Analysis:
     update_keyword: str | None  # INSERT, DELETE, LOAD, …: the operation keyword of an update
     uses_service: bool
     has_from: bool  # a FROM or FROM NAMED dataset clause
+    volatile: bool = False  # calls NOW(), RAND(), UUID(), STRUUID() or BNODE(): a new answer each time
 
 
 def unescape_codepoints(text: str) -> str:
@@ -124,6 +125,7 @@ def analyse(text: str) -> Analysis:
         update_keyword=operation.update_keyword,
         uses_service=raw.uses_service or decoded.uses_service,
         has_from=raw.has_from or decoded.has_from,
+        volatile=raw.volatile or decoded.volatile,
     )
 
 
@@ -163,13 +165,23 @@ def _analyse_reading(text: str) -> Analysis:
     # Most queries name neither SERVICE nor FROM anywhere: they need no full scan. upper() is
     # the cautious test, since it maps more characters to S, E… than pyoxigraph's ASCII matching.
     upper = text.upper()
-    uses_service = has_from = False
+    uses_service = has_from = volatile = False
+    tokens = None
     if "SERVICE" in upper or "FROM" in upper:
         tokens = list(_scan(text))
         uses_service = _uses_service(text, tokens)
         has_from = any(kind == "word" and value.upper().startswith("FROM") for kind, value, _ in tokens)
+    if any(name in upper for name in _VOLATILE_HINTS):
+        tokens = tokens if tokens is not None else _scan(text)
+        volatile = any(kind == "word" and value.upper() in VOLATILE_FUNCTIONS for kind, value, _ in tokens)
     return Analysis(form=form, is_update=update is not None, update_keyword=update,
-                    uses_service=uses_service, has_from=has_from)
+                    uses_service=uses_service, has_from=has_from, volatile=volatile)
+
+
+# Built-in functions whose value changes from one run of the same query to the next (SPARQL 1.1
+# §17.4): their answers are neither cached nor given an ETag.
+VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+_VOLATILE_HINTS = ("NOW", "RAND", "UUID", "BNODE")  # substrings that make the token scan worth it
 
 
 def _operation_keyword(tokens: Iterator[tuple[str, str, int]]) -> str | None:
