@@ -230,6 +230,38 @@ def test_gzip(client):
                                                                       "Accept": "application/n-triples"})
     assert "content-encoding" not in raw.headers
     assert response.content == raw.content  # httpx decodes gzip
+    assert response.headers["etag"] == raw.headers["etag"]  # one weak tag for both codings
+    refused = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept-Encoding": "gzip;q=0, br",
+                                                                          "Accept": "application/n-triples"})
+    assert "content-encoding" not in refused.headers
+
+
+@pytest.mark.parametrize(("condition", "status"), [
+    ("*", 304),  # the answer exists…
+    ("same", 304),
+    ('"not-this-one"', 200),
+])
+def test_if_none_match_on_get(client, condition, status):
+    etag = get(client, SELECT).headers["etag"]
+    assert etag.startswith('W/"')
+    header = etag if condition == "same" else condition
+    assert get(client, SELECT, headers={"If-None-Match": header}).status_code == status
+    # The strong form of the same tag matches too (If-None-Match compares weakly).
+    assert get(client, SELECT, headers={"If-None-Match": etag[2:]}).status_code == 304
+
+
+def test_if_none_match_any_holds_only_for_an_answer_that_exists(client):
+    fresh = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"  # not in the cache yet: the engine answers first
+    assert get(client, fresh, headers={"If-None-Match": "*"}).status_code == 304
+    broken = get(client, "SELECT * WHERE {", headers={"If-None-Match": "*"})
+    assert broken.status_code == 400 and "error" in broken.text.lower()
+
+
+def test_a_post_whose_if_none_match_holds_is_a_412(client):
+    etag = get(client, SELECT).headers["etag"]
+    response = client.post("/sparql", data={"query": SELECT}, headers={"If-None-Match": etag})
+    assert response.status_code == 412 and "If-None-Match" in response.text
+    assert client.post("/sparql", data={"query": SELECT}, headers={"If-None-Match": "*"}).status_code == 412
 
 
 def test_service_description(client, engine):

@@ -67,7 +67,8 @@ def _raw(port: int, path: str, headers: dict[str, str], *, head: bool = False) -
             data += sock.recv(65536)
         head_bytes, body = data.split(b"\r\n\r\n", 1)
         status, *header_lines = head_bytes.split(b"\r\n")
-        fields = dict(line.decode("latin-1").lower().split(": ", 1) for line in header_lines)
+        fields = {name.lower(): value for name, value in
+                  (line.decode("latin-1").split(": ", 1) for line in header_lines)}
         length = 0 if head else int(fields.get("content-length", 0))
         while len(body) < length:
             body += sock.recv(65536)

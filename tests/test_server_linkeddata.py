@@ -198,6 +198,20 @@ def test_etag_and_304(client):
     assert "max-age" in first.headers["cache-control"]
 
 
+def test_if_none_match_any_only_for_a_resource_that_exists(client):
+    found = client.get("/id/territoire/narbonne", headers={"Accept": "text/turtle", "If-None-Match": "*"})
+    assert found.status_code == 304
+    missing = client.get("/id/commune/99999", headers={"Accept": "text/turtle", "If-None-Match": "*"})
+    assert missing.status_code == 404
+
+
+def test_pages_are_gzipped_only_when_the_client_allows_it(client):
+    asked = client.get("/id/territoire/narbonne", headers={"Accept": BROWSER, "Accept-Encoding": "gzip"})
+    assert asked.headers.get("content-encoding") == "gzip"
+    refused = client.get("/id/territoire/narbonne", headers={"Accept": BROWSER, "Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers and refused.text == asked.text
+
+
 def test_head_answers_like_get_without_a_body(client):
     response = client.head("/id/territoire/narbonne", headers={"Accept": "text/turtle"})
     assert response.status_code == 200 and response.content == b""

@@ -13,6 +13,7 @@ from territoires_lod.server._media import (
     KIND_OF_FORM,
     SOLUTIONS,
     MediaRange,
+    accepts_gzip,
     format_by_key,
     formats_of,
     negotiate,
@@ -329,3 +330,25 @@ def test_content_type_carries_a_charset_only_where_the_type_has_one():
 ])
 def test_a_browser_is_told_from_a_program(accept, page):
     assert prefers_html(accept) is page
+
+
+@pytest.mark.parametrize(("header", "gzip"), [
+    (None, False),
+    ("", False),
+    ("gzip", True),
+    ("GZIP", True),
+    ("gzip, deflate, br", True),  # browsers
+    ("x-gzip", True),
+    ("gzip;q=0.5", True),
+    ("gzip;q=0", False),
+    ("gzip; q=0.000", False),
+    ("identity;q=0, gzip;q=0", False),
+    ("deflate, br", False),
+    ("*", True),
+    ("*;q=0", False),
+    ("*, gzip;q=0", False),  # named beats the wildcard
+    ("gzip;q=1.5", False),  # an invalid weight counts as 0
+    ("identity", False),
+])
+def test_accept_encoding(header, gzip):
+    assert accepts_gzip(header) is gzip

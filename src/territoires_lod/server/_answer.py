@@ -14,6 +14,7 @@ from ._cache import CachedAnswer, ResultCache
 from ._engine import Engine, EngineError, QueryJob, QueryResult
 from ._media import ResultFormat, format_by_key, negotiate, prefers_html
 from ._protocol import ProtocolError, SparqlRequest, parse_query_request
+from ._validators import ANY, MATCH, none_match, not_modified_status, weak_etag
 
 
 CACHE_AT_ONCE_AFTER = 0.01  # seconds of compute: a cheaper answer is cached when asked for again
@@ -50,7 +51,7 @@ def etag_for(version: str, request: SparqlRequest, fmt_key: str, base_iri: str |
         (version, fmt_key, base_iri or "", request.query, " ".join(request.default_graphs),
          " ".join(request.named_graphs))
     ).encode("utf-8")).hexdigest()[:32]
-    return f'"{digest}"'
+    return weak_etag(digest)
 
 
 def _negotiate(accept: str | None, kind: str, format_param: str | None, *, strict: bool) -> ResultFormat:
@@ -75,11 +76,14 @@ class PendingQuery:
     job: QueryJob
     headers: dict[str, str]
     etag: str | None  # None: the answer is not to be cached (a volatile query)
+    # If-None-Match: *, which holds once the answer exists: this status instead of the 200.
+    status_if_answered: int | None = None
 
 
 def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: str | None, version: str,
-                settings: Settings, cache: ResultCache, base_iri: str | None = None) -> Answer | PendingQuery:
-    """Everything before the engine: the answer itself (304, cached, refused format), or the job."""
+                settings: Settings, cache: ResultCache, base_iri: str | None = None,
+                method: str = "GET") -> Answer | PendingQuery:
+    """Everything before the engine: the answer itself (304 or 412, cached, refused format), or the job."""
     kind = _form_kind(request)
     solutions_fmt = _negotiate(accept, "solutions", request.format_param, strict=kind == "solutions")
     graph_fmt = _negotiate(accept, "graph", request.format_param, strict=kind == "graph")
@@ -91,12 +95,23 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
     etag = etag_for(version, request, chosen.key, base_iri)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
                "Vary": "Accept, Accept-Encoding"}
-    if if_none_match and (if_none_match.strip() == "*" or etag in if_none_match):
-        return Answer(304, headers=headers, repeatable=True)
+    condition = none_match(if_none_match, etag)
+    if condition == MATCH:
+        return _condition_held(not_modified_status(method), headers)
     cached = cache.get(etag)
     if cached is not None:
+        if condition == ANY:
+            return _condition_held(not_modified_status(method), headers)
         return Answer(200, cached.body, cached.media_type, headers, repeatable=True)
-    return PendingQuery(QueryJob(*job_args, form=request.analysis.form), headers, etag)
+    return PendingQuery(QueryJob(*job_args, form=request.analysis.form), headers, etag,
+                        not_modified_status(method) if condition == ANY else None)
+
+
+def _condition_held(status: int, headers: dict[str, str]) -> Answer:
+    """304 (GET, HEAD) or 412 (POST) for an If-None-Match that matched."""
+    if status == 304:
+        return Answer(304, headers=headers, repeatable=True)
+    return error_answer(412, "The If-None-Match condition matched: the answer has not changed.")
 
 
 def finish_query(pending: PendingQuery, result: QueryResult, *, cache: ResultCache, seconds: float) -> Answer:
@@ -106,6 +121,8 @@ def finish_query(pending: PendingQuery, result: QueryResult, *, cache: ResultCac
     took = result.seconds if result.seconds is not None else seconds
     if pending.etag is not None:
         cache.put(pending.etag, CachedAnswer(result.body, media_type), expensive=took > CACHE_AT_ONCE_AFTER)
+    if pending.status_if_answered is not None:
+        return _condition_held(pending.status_if_answered, pending.headers)
     return Answer(200, result.body, media_type, pending.headers)
 
 
@@ -125,7 +142,8 @@ def begin_sparql(*, method: str, content_type_header: str | None, query_string: 
         if request is None:
             return None
         return begin_query(request, accept=accept, if_none_match=if_none_match, version=version,
-                           settings=settings, cache=cache, base_iri=base_iri)
+                           settings=settings, cache=cache, base_iri=base_iri,
+                           method="GET" if method == "HEAD" else method)
     except ProtocolError as exc:
         return _refusal(exc)
 

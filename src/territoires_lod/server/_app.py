@@ -25,7 +25,7 @@ from ._cache import ResultCache
 from ._description import service_description
 from ._engine import Engine
 from ._fastpath import handle_sparql
-from ._media import RDFLIB_FORMATS, negotiate
+from ._media import RDFLIB_FORMATS, accepts_gzip, negotiate
 from ._site import Site
 from ._web import get_cache, get_engine, get_settings, to_response
 from ._web import router as web_router
@@ -88,6 +88,23 @@ class EndpointApp(FastAPI):
         return Answer(200, cache[key], fmt.content_type, {"Vary": "Accept"})
 
 
+class NegotiatedGZip:
+    """Starlette's gzip, for the clients whose Accept-Encoding allows it (`accepts_gzip`: q-values
+    heeded; Starlette alone looks for the word "gzip", so `gzip;q=0` got gzip)."""
+
+    def __init__(self, app, **options) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, **options)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            coding = next((v for k, v in scope["headers"] if k == b"accept-encoding"), b"").decode("latin-1")
+            if accepts_gzip(coding):
+                await self.gzip(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(*, engine: Engine, settings: Settings | None = None, site: Site | None = None,
                examples: list[dict] | tuple = (), yasgui_dir: Path | None = None) -> EndpointApp:
     """`site`: what dist/ holds besides the store (catalogue, ontology, shapes, downloads); without
@@ -114,7 +131,7 @@ def create_app(*, engine: Engine, settings: Settings | None = None, site: Site |
     app.state.ontology_html = None
     path = urllib.parse.urlsplit(site.base).path if site is not None else "/"
     app.state.base_path = path if path != "/" else None
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(NegotiatedGZip, minimum_size=1024, compresslevel=6)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["ETag", "Content-Type", "Cache-Control"], max_age=86400)
     app.include_router(router)

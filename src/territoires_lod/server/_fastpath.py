@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ._answer import Answer, PendingQuery, answer_sparql, begin_sparql, error_answer, finish_query
 from ._engine import EngineError
+from ._media import accepts_gzip
 from ._memo import remember
 
 log = logging.getLogger("territoires_lod.server")
@@ -72,7 +73,7 @@ def response_parts(answer: Answer, *, head: bool, accept_encoding: str, cache) -
     body = answer.body
     if answer.status != 304:
         headers.append((b"content-type", answer.media_type.encode("latin-1")))
-        if len(body) >= GZIP_MIN_BYTES and "gzip" in accept_encoding:
+        if len(body) >= GZIP_MIN_BYTES and accepts_gzip(accept_encoding):
             body = gzip_body(answer, cache)
             headers.append((b"content-encoding", b"gzip"))
         headers.append((b"content-length", str(len(body)).encode()))

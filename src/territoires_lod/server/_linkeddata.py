@@ -34,6 +34,7 @@ from ._protocol import ProtocolError
 from ._resource_page import resource_model
 from ._served_catalogue import served_catalogue
 from ._site import Site
+from ._validators import ANY, MATCH, none_match, weak_etag
 
 ONTOLOGY_IRI = "https://w3id.org/territoires-industrie/def"
 SHAPES_IRI = "https://w3id.org/territoires-industrie/shapes"
@@ -144,7 +145,7 @@ class LinkedData:
     def etag(self, request: Dereference, fmt: ResultFormat) -> str:
         key = "\x1f".join((self.engine.version, self.site.version, request.path, fmt.key, request.lang,
                            request.server))
-        return '"' + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + '"'
+        return weak_etag(hashlib.sha256(key.encode("utf-8")).hexdigest()[:32])
 
     def headers(self, request: Dereference, fmt: ResultFormat, etag: str) -> dict[str, str]:
         headers = {"Vary": "Accept, Accept-Language", "Link": link_header(request.path), "ETag": etag,
@@ -165,10 +166,13 @@ class LinkedData:
             return answer
         etag = self.etag(request, fmt)
         headers = self.headers(request, fmt, etag)
-        if request.if_none_match and (request.if_none_match.strip() == "*" or etag in request.if_none_match):
+        condition = none_match(request.if_none_match, etag)
+        if condition == MATCH:
             return Answer(304, headers=headers)
         cached = self.cache.get(etag)
         if cached is not None:
+            if condition == ANY:
+                return Answer(304, headers=headers)
             return Answer(200, cached.body, cached.media_type, headers)
         iri = iri_of(request.path, self.site)
         if fmt.key == "html":
@@ -182,6 +186,8 @@ class LinkedData:
         if status == 404:
             return await self.not_found(iri, request, fmt)
         self.cache.put(etag, CachedAnswer(body, fmt.content_type))
+        if condition == ANY:  # `*`: the resource exists
+            return Answer(304, headers=headers)
         return Answer(200, body, fmt.content_type, headers)
 
     async def not_found(self, iri: str, request: Dereference, fmt: ResultFormat) -> Answer:

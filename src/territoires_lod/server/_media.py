@@ -171,6 +171,38 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges or [ANY]
 
 
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an Accept-Encoding header allows gzip (RFC 9110 §12.5.3): `gzip` or `x-gzip` with a
+    q above 0, or else `*` with a q above 0. Case does not matter; a bad q counts as 0."""
+    if not accept_encoding:
+        return False
+    known = _GZIP_ACCEPTED.get(accept_encoding)
+    if known is None:
+        known = _accepts_gzip(accept_encoding)
+        if len(_GZIP_ACCEPTED) >= _NEGOTIATED_MAX:
+            _GZIP_ACCEPTED.clear()
+        _GZIP_ACCEPTED[accept_encoding] = known
+    return known
+
+
+def _accepts_gzip(header: str) -> bool:
+    weights: dict[str, float] = {}
+    for element in header.split(","):
+        coding, *params = element.split(";")
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                q = float(value) if _QVALUE.fullmatch(value.strip()) else 0.0
+        coding = coding.strip().lower()
+        coding = "gzip" if coding == "x-gzip" else coding
+        weights[coding] = max(q, weights.get(coding, 0.0))
+    return weights["gzip"] > 0 if "gzip" in weights else weights.get("*", 0.0) > 0
+
+
+_GZIP_ACCEPTED: dict[str, bool] = {}
+
+
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 

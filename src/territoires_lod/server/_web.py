@@ -24,6 +24,7 @@ from ._linkeddata import Dereference, LinkedData, alternates, other_language, sp
 from ._pages import Linker, choose_language, render
 from ._query_page import query_page
 from ._site import Site
+from ._validators import weak_etag
 
 log = logging.getLogger("territoires_lod.server")
 router = APIRouter()
@@ -138,7 +139,7 @@ async def download(filename: str, site: Site | None = Depends(get_site)) -> Resp
     if found is None:
         return to_response(error_answer(404, f"No download named {filename!r}; the list is at /downloads."))
     return FileResponse(site.dist_dir / filename, media_type=found.media_type,
-                        headers={"ETag": f'"{found.sha256[:32]}"', "Cache-Control": "public, max-age=3600",
+                        headers={"ETag": weak_etag(found.sha256[:32]), "Cache-Control": "public, max-age=3600",
                                  "Access-Control-Allow-Origin": "*"})
 
 
