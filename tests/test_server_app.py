@@ -281,6 +281,21 @@ def test_service_description(client, engine):
     assert int(triples) == engine.stats.triples and int(graphs) == 11 and int(formats) == 10
 
 
+@pytest.mark.parametrize("host", ["exa mple", "host:abc", "a/b", "x@y"])
+@pytest.mark.parametrize("query", [SELECT, None])
+def test_a_malformed_host_header_is_a_400_that_says_so(client, host, query):
+    params = {"query": query} if query else {}
+    response = client.get("/sparql", params=params, headers={"Host": host})
+    assert response.status_code == 400 and "Host header" in response.text
+
+
+@pytest.mark.parametrize("host", ["[::1]:8000", "example.org", "xn--prfecture-b7a.fr:443", "h_1.local:"])
+def test_a_well_formed_host_is_the_base_of_the_answer(client, host):
+    response = client.get("/sparql", params={"query": "SELECT (<x> AS ?x) WHERE {}"}, headers={"Host": host})
+    assert response.status_code == 200
+    assert response.json()["results"]["bindings"][0]["x"]["value"] == f"http://{host}/x"
+
+
 def test_service_description_follows_the_request_url(engine):
     app = create_app(engine=engine)
     with TestClient(app, base_url="https://data.example.org") as other:

@@ -58,7 +58,9 @@ def server(dist):
 
 
 def _raw(port: int, path: str, headers: dict[str, str], *, head: bool = False) -> tuple[bytes, dict, bytes]:
-    lines = [f"{'HEAD' if head else 'GET'} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}",
+    headers = dict(headers)
+    host = headers.pop("Host", f"127.0.0.1:{port}")
+    lines = [f"{'HEAD' if head else 'GET'} {path} HTTP/1.1", f"Host: {host}",
              *(f"{k}: {v}" for k, v in headers.items()), "", ""]
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall("\r\n".join(lines).encode())
@@ -122,6 +124,11 @@ def test_the_express_way_answers_as_the_asgi_way(server, case, head, express_cal
         answer[1].pop("date"), answer[1].pop("connection", None)
     assert express == asgi
     assert express[0].split()[1] != b"500"
+
+
+def test_a_malformed_host_on_the_express_way(server):
+    status, _, body = _raw(server.port, "/sparql?query=" + urllib.parse.quote(COUNT), {"Host": "exa mple"})
+    assert status.split()[1] == b"400" and b"Host header" in body
 
 
 def test_a_304_on_the_express_way(server):

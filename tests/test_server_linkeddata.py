@@ -365,3 +365,9 @@ def test_the_site_is_swapped_through_dependency_overrides(client):
     finally:
         client.app.dependency_overrides.clear()
     assert client.get("/downloads").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/id/territoire/narbonne", "/dataset", "/sitemap.xml", "/query"])
+def test_a_malformed_host_header_is_a_400_on_every_page(client, path):
+    response = client.get(path, headers={"Host": "exa mple", "Accept": BROWSER})
+    assert response.status_code == 400 and "Host header" in response.text

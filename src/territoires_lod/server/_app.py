@@ -26,6 +26,7 @@ from ._description import service_description
 from ._engine import Engine
 from ._fastpath import handle_sparql
 from ._media import RDFLIB_FORMATS, accepts_gzip, negotiate
+from ._protocol import BAD_HOST, valid_host
 from ._site import Site
 from ._web import get_cache, get_engine, get_settings, to_response
 from ._web import router as web_router
@@ -105,6 +106,21 @@ class NegotiatedGZip:
         await self.app(scope, receive, send)
 
 
+class HostCheck:
+    """A 400 for a malformed Host header, on every route: pages, links and IRIs are built on it."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            host = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
+            if host and not valid_host(host):
+                await to_response(error_answer(400, BAD_HOST))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(*, engine: Engine, settings: Settings | None = None, site: Site | None = None,
                examples: list[dict] | tuple = (), yasgui_dir: Path | None = None) -> EndpointApp:
     """`site`: what dist/ holds besides the store (catalogue, ontology, shapes, downloads); without
@@ -132,6 +148,7 @@ def create_app(*, engine: Engine, settings: Settings | None = None, site: Site |
     path = urllib.parse.urlsplit(site.base).path if site is not None else "/"
     app.state.base_path = path if path != "/" else None
     app.add_middleware(NegotiatedGZip, minimum_size=1024, compresslevel=6)
+    app.add_middleware(HostCheck)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["ETag", "Content-Type", "Cache-Control"], max_age=86400)
     app.include_router(router)

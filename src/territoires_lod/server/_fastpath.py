@@ -18,6 +18,7 @@ from ._answer import Answer, PendingQuery, answer_sparql, begin_sparql, error_an
 from ._engine import EngineError
 from ._media import accepts_gzip
 from ._memo import remember
+from ._protocol import BAD_HOST, valid_host
 
 log = logging.getLogger("territoires_lod.server")
 
@@ -34,11 +35,15 @@ def header_map(scope) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
 
 
-def endpoint_url(scope, headers: dict[str, str]) -> str:
+def endpoint_url(scope, headers: dict[str, str]) -> str | None:
+    """This endpoint's URL as the client named it (the base of relative IRIs, the service
+    description's sd:endpoint); None when the Host header is malformed (RFC 9112: a 400)."""
     host = headers.get("host")
-    if host is None:
+    if not host:
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+    elif not valid_host(host):
+        return None
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
 
 
@@ -118,10 +123,13 @@ def start_sparql(app, scope) -> Answer | PendingAnswer | None:
         if not hasattr(engine, "submit"):
             return None
         headers = header_map(scope)
+        url = endpoint_url(scope, headers)
+        if url is None:
+            return error_answer(400, BAD_HOST)
         step = begin_sparql(method="GET", content_type_header=headers.get("content-type"),
                             query_string=scope["query_string"], body=b"", accept=headers.get("accept"),
                             if_none_match=headers.get("if-none-match"), version=engine.version,
-                            settings=settings, cache=cache, base_iri=endpoint_url(scope, headers))
+                            settings=settings, cache=cache, base_iri=url)
         if step is None or isinstance(step, Answer):
             return step
         started = time.perf_counter()
@@ -137,11 +145,13 @@ async def handle_sparql(app, scope, receive, send) -> None:
     engine, settings, cache = app.endpoint_dependencies()
     try:
         body = await read_body(receive, 4 * settings.max_query_bytes)
-        if body is None:
+        url = endpoint_url(scope, headers)
+        if url is None:
+            answer = error_answer(400, BAD_HOST)
+        elif body is None:
             answer = error_answer(413, f"The request body is larger than this endpoint's limit of "
                                        f"{4 * settings.max_query_bytes} bytes.")
         else:
-            url = endpoint_url(scope, headers)
             answer = await answer_sparql(
                 method="GET" if scope["method"] == "HEAD" else scope["method"],
                 content_type_header=headers.get("content-type"), query_string=scope["query_string"], body=body,

@@ -108,6 +108,17 @@ def parse_media_type(value: str) -> tuple[str, str, tuple[tuple[str, str], ...]]
     return match.group(1).lower(), match.group(2).lower(), tuple(parameters)
 
 
+# RFC 3986 host (IP literal, or a name of unreserved, percent-encoded and sub-delimiter characters) and port.
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?")
+BAD_HOST = "The Host header is not a host name with an optional port (RFC 9110 §7.2); send the server's name."
+
+
+def valid_host(host: str) -> bool:
+    """Whether a Host header can stand in a URL: the base of this server's IRIs and links. A
+    malformed one gets a 400 (RFC 9112 §3.2) rather than invalid IRIs."""
+    return _HOST.fullmatch(host) is not None
+
+
 def parse_query_request(*, method: str, content_type: str | None, query_string: bytes, body: bytes,
                         max_query_bytes: int) -> SparqlRequest | None:
     """Read a SPARQL query request; None for a GET that asks for nothing (the service
