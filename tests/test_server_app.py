@@ -159,10 +159,19 @@ def test_updates_are_refused(client, update):
         assert "read-only" in response.text
 
 
-def test_other_methods_get_405(client):
-    response = client.put("/sparql", content=b"ASK {}")
-    assert response.status_code == 405
-    assert "GET" in response.headers["allow"]
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE"])
+def test_other_methods_get_405(client, method):
+    response = client.request(method, "/sparql", content=b"ASK {}")
+    assert response.status_code == 405 and "read-only" in response.text
+    assert response.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+def test_options_tells_the_allowed_methods(client):
+    response = client.options("/sparql")
+    assert response.status_code == 204 and response.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+    preflight = client.options("/sparql", headers={"Origin": "https://yasgui.example", "Access-Control-Request-Method":
+                                                   "POST", "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
 
 
 def test_oversize_query_is_413(client):

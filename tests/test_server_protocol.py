@@ -72,6 +72,9 @@ ACCEPTED = [
      ASK, ("http://example.org/g",), ("http://example.org/n",), "xml"),
     ("post-direct-bom-dropped", dict(method="POST", content_type=DIRECT, body=b"\xef\xbb\xbf" + ASK.encode()),
      ASK, (), (), None),
+    ("get-bom-dropped", dict(query_string=b"query=%EF%BB%BF" + qs(("q", ASK))[2:]), ASK, (), (), None),
+    ("post-form-bom-dropped", dict(method="POST", content_type=FORM, body=b"query=%EF%BB%BF" + qs(("q", ASK))[2:]),
+     ASK, (), (), None),
 ]
 
 

@@ -26,21 +26,28 @@ from ._description import service_description
 from ._engine import Engine
 from ._fastpath import handle_sparql
 from ._media import RDFLIB_FORMATS, accepts_gzip, negotiate
-from ._protocol import BAD_HOST, valid_host
+from ._protocol import ALLOWED_METHODS, BAD_HOST, valid_host
 from ._site import Site
 from ._web import get_cache, get_engine, get_settings, to_response
 from ._web import router as web_router
 
 log = logging.getLogger("territoires_lod.server")
 router = APIRouter()
+ALLOW = ", ".join((*ALLOWED_METHODS, "OPTIONS"))
 
 
-@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"])
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "TRACE", "CONNECT"])
 async def sparql_other_methods(request: Request) -> Response:
     answer = error_answer(405, f"{request.method} is not supported here: send queries with GET or POST "
                                "(SPARQL 1.1 Protocol). This endpoint is read-only.")
-    answer.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
+    answer.headers["Allow"] = ALLOW
     return to_response(answer)
+
+
+@router.api_route("/sparql", methods=["OPTIONS"])
+async def sparql_options() -> Response:
+    """What the endpoint allows (a CORS preflight is answered before, by the CORS middleware)."""
+    return Response(status_code=204, headers={"Allow": ALLOW})
 
 
 class EndpointApp(FastAPI):

@@ -184,9 +184,8 @@ def _read(params: list[tuple[bytes, bytes]], *, direct: bytes | None, max_query_
         raise ProtocolError(413, f"The query is {len(raw)} bytes long; this endpoint accepts queries of at "
                                  f"most {max_query_bytes} bytes (UTF-8). Shorten it or split it into "
                                  f"several queries.")
-    query = _text(raw, "query" if direct is None else "request body")
-    if direct is not None:
-        query = query.removeprefix("\ufeff")  # a byte-order mark some editors write; not SPARQL
+    # A byte-order mark some editors write (and copy into URLs): not SPARQL.
+    query = _text(raw, "query" if direct is None else "request body").removeprefix("\ufeff")
     if not query.strip():
         raise ProtocolError(400, "The query is empty; send the text of a SELECT, ASK, CONSTRUCT or "
                                  "DESCRIBE query.")
@@ -249,6 +248,7 @@ def _graph_iris(params: list[tuple[bytes, bytes]], name: str) -> tuple[str, ...]
 
 
 def _format_param(params: list[tuple[bytes, bytes]]) -> str | None:
+    # The first one: SPARQLWrapper sends the same format twice, by key and by media type.
     for name, value in params:
         if name == b"format":
             text = _text(value, "format").strip()
