@@ -305,6 +305,18 @@ def test_a_well_formed_host_is_the_base_of_the_answer(client, host):
     assert response.json()["results"]["bindings"][0]["x"]["value"] == f"http://{host}/x"
 
 
+def test_service_description_has_validators_and_its_own_406(client):
+    first = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert first.headers["etag"].startswith('W/"') and first.headers["cache-control"].startswith("public")
+    assert first.headers["vary"] == "Accept, Accept-Encoding"
+    again = client.get("/sparql", headers={"Accept": "text/turtle", "If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    other = client.get("/sparql", headers={"Accept": "application/n-triples", "If-None-Match": first.headers["etag"]})
+    assert other.status_code == 200
+    refused = client.get("/sparql", headers={"Accept": "application/sparql-results+json"})
+    assert refused.status_code == 406 and "service description" in refused.text and "text/turtle" in refused.text
+
+
 def test_service_description_follows_the_request_url(engine):
     app = create_app(engine=engine)
     with TestClient(app, base_url="https://data.example.org") as other:

@@ -10,6 +10,7 @@ FastAPI's `dependency_overrides`) and call one function.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import urllib.parse
 from contextlib import asynccontextmanager
@@ -25,8 +26,9 @@ from ._cache import ResultCache
 from ._description import service_description
 from ._engine import Engine
 from ._fastpath import handle_sparql
-from ._media import RDFLIB_FORMATS, accepts_gzip, negotiate
-from ._protocol import ALLOWED_METHODS, BAD_HOST, valid_host
+from ._media import RDFLIB_FORMATS, accepts_gzip, formats_of, negotiate
+from ._protocol import ALLOWED_METHODS, BAD_HOST, ProtocolError, valid_host
+from ._validators import none_match, weak_etag
 from ._site import Site
 from ._web import get_cache, get_engine, get_settings, to_response
 from ._web import router as web_router
@@ -83,9 +85,17 @@ class EndpointApp(FastAPI):
         return (resolve(get_engine, self.state.engine), resolve(get_settings, self.state.settings),
                 resolve(get_cache, self.state.cache))
 
-    def describe_service(self, url: str, engine: Engine, accept: str | None, query_string: bytes) -> Answer:
+    def describe_service(self, url: str, engine: Engine, accept: str | None, query_string: bytes,
+                         if_none_match: str | None = None) -> Answer:
         params = urllib.parse.parse_qs(query_string.decode("latin-1"))
-        fmt = negotiate(accept, kind="graph", format_param=(params.get("format") or [None])[0])
+        try:
+            fmt = negotiate(accept, kind="graph", format_param=(params.get("format") or [None])[0])
+        except ProtocolError as exc:
+            if exc.status != 406:
+                raise
+            raise ProtocolError(406, f"The Accept header allows none of the formats of this service description; "
+                                     f"accept one of {', '.join(f.media_type for f in formats_of('graph'))} "
+                                     f"(or add the format parameter, e.g. format=turtle).") from None
         key = (url, fmt.key, engine.version)
         cache = self.state.descriptions
         if key not in cache:
@@ -93,7 +103,12 @@ class EndpointApp(FastAPI):
                 cache.clear()
             graph = service_description(endpoint=url, stats=engine.stats)
             cache[key] = graph.serialize(format=RDFLIB_FORMATS[fmt.key], encoding="utf-8")
-        return Answer(200, cache[key], fmt.content_type, {"Vary": "Accept"})
+        etag = weak_etag(hashlib.sha256("\x1f".join(key).encode("utf-8")).hexdigest()[:32])
+        headers = {"Vary": "Accept, Accept-Encoding", "ETag": etag,
+                   "Cache-Control": f"public, max-age={self.state.settings.max_age}"}
+        if none_match(if_none_match, etag) is not None:  # MATCH, or * (the description exists)
+            return Answer(304, headers=headers)
+        return Answer(200, cache[key], fmt.content_type, headers)
 
 
 class NegotiatedGZip:

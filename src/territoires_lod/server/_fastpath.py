@@ -157,7 +157,8 @@ async def handle_sparql(app, scope, receive, send) -> None:
                 content_type_header=headers.get("content-type"), query_string=scope["query_string"], body=body,
                 accept=headers.get("accept"), if_none_match=headers.get("if-none-match"), engine=engine,
                 settings=settings, cache=cache, base_iri=url,
-                describe=lambda accept: app.describe_service(url, engine, accept, scope["query_string"]))
+                describe=lambda accept: app.describe_service(url, engine, accept, scope["query_string"],
+                                                             if_none_match=headers.get("if-none-match")))
     except Exception:  # never a stack trace to the client
         log.exception("internal error answering %s %s", scope["method"], scope["path"])
         answer = internal_error()
