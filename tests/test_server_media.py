@@ -100,6 +100,8 @@ ACCEPT_CASES = [
     ("text/turtle;q=0, */*", GRAPH, "ntriples"),
     ("application/sparql-results+json, */*;q=0.1", GRAPH, "turtle"),
     ("text/turtle; charset=utf-8", GRAPH, "turtle"),
+    ("text/n3", GRAPH, "turtle"),  # Turtle is N3
+    ("text/n3;q=0.9, application/n-triples;q=0.5", GRAPH, "turtle"),
 ]
 
 

@@ -67,7 +67,8 @@ FORMATS = (
     ResultFormat("tsv", "text/tab-separated-values", (), SOLUTIONS, "TSV", "tsv", True),
     # CONSTRUCT and DESCRIBE. Turtle is the default. JSON, N-Triples, N-Quads and TriG are UTF-8
     # by definition and their media types have no charset parameter.
-    ResultFormat("turtle", "text/turtle", ("application/x-turtle",), GRAPH, "TURTLE", "ttl", True),
+    # Turtle is a subset of N3: a client that asks for N3 can read it.
+    ResultFormat("turtle", "text/turtle", ("application/x-turtle", "text/n3"), GRAPH, "TURTLE", "ttl", True),
     ResultFormat("ntriples", "application/n-triples", ("text/plain",), GRAPH, "N_TRIPLES", "nt", False),
     ResultFormat("jsonld", "application/ld+json", (), GRAPH, "JSON_LD", "jsonld", False),
     ResultFormat("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), GRAPH, "RDF_XML", "rdf", True),
