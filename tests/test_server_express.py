@@ -126,6 +126,16 @@ def test_the_express_way_answers_as_the_asgi_way(server, case, head, express_cal
     assert express[0].split()[1] != b"500"
 
 
+@pytest.mark.parametrize("connection", ["keep-alive", "close"])  # close: urllib's, so SPARQLWrapper's
+def test_a_url_too_long_to_parse_gets_a_414_that_says_to_post(server, connection):
+    query = "SELECT * WHERE { VALUES ?x { " + "<http://example.org/x> " * 4000 + "} }"
+    path = "/sparql?query=" + urllib.parse.quote(query)
+    assert len(path) > 65535
+    status, fields, body = _raw(server.port, path, {"Connection": connection})
+    assert status.split()[1] == b"414" and b"POST" in body
+    assert fields.get("connection") == ("close" if connection == "close" else None)
+
+
 def test_a_malformed_host_on_the_express_way(server):
     status, _, body = _raw(server.port, "/sparql?query=" + urllib.parse.quote(COUNT), {"Host": "exa mple"})
     assert status.split()[1] == b"400" and b"Host header" in body

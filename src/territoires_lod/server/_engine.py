@@ -169,8 +169,8 @@ class EmbeddedEngine:
             raise ServerBusy("Too many long queries were running at once: this one, which had run longest, "
                              "was stopped to make room. Try again shortly, or make it more selective.") from None
         except WorkerCrashed:
-            raise QueryEvaluationError("The query stopped its worker process (too much memory?); "
-                                       "make it more selective.") from None
+            raise QueryEvaluationError("The query stopped its worker process: it needed too much memory, or is "
+                                       "nested too deeply for the parser. Make it more selective or flatter.") from None
         return _result(reply, job, seconds)
 
     async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from ._answer import Answer
+from ._answer import Answer, error_answer
 from ._fastpath import internal_error, response_parts, start_sparql
 from ._memo import SCOPE_KEY, ResponseMemo, encode_headers, remember, status_line
 
 _PREFIX = b"/sparql?"
+# The longest URL uvicorn's parser (httptools' parse_url, 16-bit offsets) reads.
+MAX_URL_BYTES = 65535
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 _PROXY_HEADERS = frozenset((b"x-forwarded-for", b"x-forwarded-proto", b"forwarded"))
 # What uvicorn sends when an app fails before responding.
@@ -181,6 +183,9 @@ class MemoHttpProtocol(HttpToolsProtocol):
     sparql_app = None
 
     def on_headers_complete(self) -> None:
+        if len(self.url) > MAX_URL_BYTES and self.sparql_app is not None:  # uvicorn's parser: a bare 400
+            self._refuse_long_url()
+            return
         key = self._memo_key()
         if key is not None:
             hit = self.memo.get(key)
@@ -195,6 +200,14 @@ class MemoHttpProtocol(HttpToolsProtocol):
                 self._answer_here(key[0])
                 return
         super().on_headers_complete()
+
+    def _refuse_long_url(self) -> None:
+        self.scope["method"] = self.parser.get_method().decode("ascii", "replace")
+        cycle = self.cycle = _Express(self, self.scope)  # type: ignore[assignment]
+        cycle.keep_alive = self.parser.should_keep_alive()
+        cycle.respond(error_answer(414, f"The URL is {len(self.url)} bytes long, more than this server reads "
+                                        f"({MAX_URL_BYTES}); send a long query with POST (a form, or the query "
+                                        "itself as application/sparql-query)."))
 
     def _answer_here(self, method: bytes) -> None:
         scope = self.scope
