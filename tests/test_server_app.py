@@ -142,6 +142,12 @@ def test_default_and_named_graph_parameters(client):
     assert [b["g"]["value"] for b in response.json()["results"]["bindings"]] == [annonce]
 
 
+def test_a_syntax_error_names_the_prefixes_to_declare(client):
+    response = get(client, 'SELECT ?x WHERE { BIND(xsd:integer("1") AS ?x) ?s ex:p ?o }')
+    assert response.status_code == 400 and "error at" in response.text
+    assert "add PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>; PREFIX ex: <…>" in response.text
+
+
 def test_syntax_error_is_a_400_with_position(client):
     response = get(client, "SELECT * WHERE { ?s ?p }")
     assert response.status_code == 400

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import pytest
 
-from territoires_lod.server._lexer import Analysis, Token, analyse, tokenise, unescape_codepoints
+from territoires_lod.server._lexer import Analysis, Token, analyse, tokenise, undeclared_prefixes, unescape_codepoints
 
 
 @dataclass(frozen=True)
@@ -305,3 +305,14 @@ def test_the_prologue_shortcut_stays_fast_on_long_prologues():
 ])
 def test_queries_whose_answer_changes_from_run_to_run(text, volatile):
     assert analyse(text).volatile is volatile
+
+
+@pytest.mark.parametrize(("text", "missing"), [
+    ("SELECT * WHERE { ?s a xsd:integer }", ["xsd"]),
+    ("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT * WHERE { ?s a xsd:integer }", []),
+    ("prefix ex: <http://e/> SELECT * WHERE { ?s ex:p ?o ; foo:q ?z ; :r 1 . ?z foo:s ?w }", ["foo", ""]),
+    ('SELECT * WHERE { ?s ?p "xsd:integer" . ?s ?p <http://e/ex:a> . ?s ?p _:b }', []),
+    ("SELECT * WHERE { ?s ?p ?o } # rdfs:label", []),
+])
+def test_prefixes_used_without_a_declaration(text, missing):
+    assert undeclared_prefixes(text) == missing

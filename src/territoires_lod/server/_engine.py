@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ._costs import SharedCosts, query_shape
+from ._lexer import undeclared_prefixes
 from ._media import ResultFormat
 from ._pool import QueryPool, QueryShed, QueryTimeout, QueueTimeout, WorkerCrashed
 from ._worker import SOLUTIONS
@@ -103,12 +104,25 @@ def _result(reply: tuple, job: QueryJob, seconds: float | None = None) -> QueryR
         return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format, seconds)
     _, kind, message = reply
     if kind == "syntax":
-        raise QuerySyntaxError(f"SPARQL syntax error: {message}")
+        raise QuerySyntaxError(f"SPARQL syntax error: {message}{prefix_advice(job.query)}")
     if kind == "too_large":
         raise ResultTooLarge(
             f"The result is larger than this endpoint's limit of {int(message) // (1 << 20)} MiB. "
             "Narrow the query or page through the result with LIMIT and OFFSET.")
     raise QueryEvaluationError(f"The query could not be evaluated: {message}")
+
+
+def prefix_advice(query: str) -> str:
+    """For a query that failed to parse: the PREFIX lines it lacks, if any (the parser's own
+    message for an undeclared prefix is often about something else)."""
+    from .._namespaces import PREFIXES
+
+    missing = undeclared_prefixes(query)
+    if not missing:
+        return ""
+    lines = "; ".join(f"PREFIX {p}: <{PREFIXES[p]}>" if p in PREFIXES else f"PREFIX {p}: <…>" for p in missing)
+    names = ", ".join(f"{p}:" for p in missing)
+    return f"\nThe query uses {names} without declaring {'it' if len(missing) == 1 else 'them'}: add {lines}."
 
 
 class EmbeddedEngine:

@@ -110,6 +110,22 @@ def tokenise(text: str) -> tuple[Token, ...]:
     return tuple(Token(*token) for token in _scan(text))
 
 
+def undeclared_prefixes(text: str) -> list[str]:
+    """The prefixes that prefixed names use without a PREFIX declaration, in order of first use."""
+    declared: set[str] = set()
+    used: dict[str, None] = {}
+    after_prefix = False
+    for kind, value, _ in _scan(text):
+        if kind == "pname":
+            prefix = value.split(":", 1)[0]
+            if after_prefix:
+                declared.add(prefix)
+            else:
+                used.setdefault(prefix, None)
+        after_prefix = kind == "word" and value.upper() == "PREFIX"
+    return [prefix for prefix in used if prefix not in declared]
+
+
 def analyse(text: str) -> Analysis:
     """Form, update keyword, SERVICE and FROM of a query or update, read both ways (see module)."""
     raw = _analyse_reading(text)

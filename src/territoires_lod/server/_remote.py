@@ -11,7 +11,7 @@ import socket
 import urllib.error
 
 from ._engine import BackendUnavailable, DatasetStats, QueryEvaluationError, QueryJob, QueryResult, \
-    QuerySyntaxError, QueryTimedOut
+    QuerySyntaxError, QueryTimedOut, prefix_advice
 
 
 class RemoteEngine:
@@ -66,7 +66,8 @@ class RemoteEngine:
             response = client.query().response
             body = response.read(self._max_result_bytes + 1)
         except QueryBadFormed as exc:
-            raise QuerySyntaxError(f"SPARQL syntax error (from the backend): {_first_line(exc)}") from None
+            raise QuerySyntaxError(f"SPARQL syntax error (from the backend): {_first_line(exc)}"
+                                   f"{prefix_advice(job.query)}") from None
         except (socket.timeout, TimeoutError):
             raise QueryTimedOut(f"The backend did not answer within {timeout:g} s.") from None
         except urllib.error.URLError as exc:
