@@ -20,13 +20,13 @@ from collections import OrderedDict
 # (twice as fast on the bench's queries).
 _PARTS = re.compile(r"""(?=[<"'\#\d+\-])(?:(<[^<>\s]*>)|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\#[^\n]*"""
                     r"""|(?<![\w?$])[-+]?\d[\d.eE+-]*)""")
-_SPACING = str.maketrans("", "", " \t\r\n")
 
 
 def query_shape(text: str, *graphs: str) -> int:
     """A key shared by the variants of one query template (and the same dataset parameters)."""
-    # The text between the parts dropped, and the IRIs, without spacing.
-    return hash(("".join(filter(None, _PARTS.split(text))).translate(_SPACING), graphs))
+    # The text between the parts dropped, and the IRIs, without spacing (split(): faster than a
+    # translate table, and it drops any Unicode space).
+    return hash(("".join("".join(filter(None, _PARTS.split(text))).split()), graphs))
 
 
 class SharedCosts:
