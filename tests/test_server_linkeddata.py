@@ -236,6 +236,11 @@ def test_pages_in_english(client):
     by_header = client.get("/id/evenement/cni-2018-11-22", headers={"Accept": BROWSER,
                                                                     "Accept-Language": "en-GB,en;q=0.9,fr;q=0.5"})
     assert '<html lang="en">' in by_header.text
+    # The way back to French names it: the browser would otherwise ask for English again.
+    assert 'href="/id/evenement/cni-2018-11-22?lang=fr"' in by_header.text
+    french = client.get("/id/evenement/cni-2018-11-22?lang=fr", headers={"Accept": BROWSER,
+                                                                       "Accept-Language": "en"}).text
+    assert '<html lang="fr">' in french and 'href="/id/evenement/cni-2018-11-22?lang=en"' in french
 
 
 def test_home_page_explains_the_dataset(client):
@@ -371,3 +376,15 @@ def test_the_site_is_swapped_through_dependency_overrides(client):
 def test_a_malformed_host_header_is_a_400_on_every_page(client, path):
     response = client.get(path, headers={"Host": "exa mple", "Accept": BROWSER})
     assert response.status_code == 400 and "Host header" in response.text
+
+
+@pytest.mark.parametrize("path", ["/id/territoire/narbonne%20", "/id/territoire/narbonne%3C", "/foo%3E%7B",
+                                  "/def%20", "/graph/x%22", "/id/x%25", "/id/x%FF", "/id/x%00", "/id/x%0C",
+                                  "/id/territoire/narbonne%0A"])
+@pytest.mark.parametrize("accept", ["text/turtle", BROWSER])
+def test_a_path_no_iri_can_have_is_a_404_not_an_error(client, path, accept):
+    # Such a path never reaches a query (the IRI would not fit in <…>), nor aliases a resource.
+    response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == 404
+    assert "syntax error" not in response.text and "Internal error" not in response.text
+    assert "narbonne ?" not in response.text  # links to the page are escaped

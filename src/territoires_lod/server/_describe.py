@@ -12,7 +12,9 @@ published data has none).
 from __future__ import annotations
 
 import json
+import re
 
+from pyoxigraph import NamedNode
 from rdflib import BNode, Graph, Literal, URIRef
 
 _FRAGMENTS = """
@@ -23,8 +25,17 @@ _FRAGMENTS = """
 
 def is_describable(iri: str) -> bool:
     """Whether `iri` can go into the queries below: it comes from a request path or a result, so
-    refuse what could break out of <…> or "…"."""
-    return iri.startswith(("http://", "https://")) and not any(c in iri for c in '<>"{}|\\^`\n\r\t ')
+    refuse what could break out of <…> or "…", any control character, and what is not an IRI."""
+    if not iri.startswith(("http://", "https://")) or _UNSAFE.search(iri):
+        return False
+    try:
+        NamedNode(iri)  # pyoxigraph's own IRI check, the one its query parser makes
+    except ValueError:
+        return False
+    return True
+
+
+_UNSAFE = re.compile(r'[<>"{}|\\^`\s\x00-\x1f\x7f]')
 
 
 def _check_iri(iri: str) -> str:

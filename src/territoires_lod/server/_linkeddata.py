@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import urllib.parse
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -175,6 +176,8 @@ class LinkedData:
                 return Answer(304, headers=headers)
             return Answer(200, cached.body, cached.media_type, headers)
         iri = iri_of(request.path, self.site)
+        if not is_describable(iri):  # a path no IRI of the dataset can have (`%3C`, `%00`, a space…)
+            return await self.not_found(iri, request, fmt)
         if fmt.key == "html":
             status, body = await render_html(iri)
         else:
@@ -226,7 +229,12 @@ _LABEL_PROPS = [URIRef(p) for p in LABEL_PROPERTIES]
 
 
 def other_language(path: str, lang: str) -> str:
-    return path if lang == "en" else f"{path}?lang=en"
+    """The link to the page in the other language, named explicitly: a visitor whose browser asks
+    for English reaches the French page only through `?lang=fr`."""
+    return f"{urllib.parse.quote(path, safe=_PCHARS)}?lang={'fr' if lang == 'en' else 'en'}"
+
+
+_PCHARS = "/-._~!$&'()*+,;=:@"  # RFC 3986 path characters, kept as they are (a % is escaped)
 
 
 def _rows_of(description: Graph, *, source: URIRef) -> list[dict]:

@@ -189,7 +189,9 @@ async def ontology_html(app, site: Site) -> bytes:
 async def resource(path: str, request: Request, ld: LinkedData | None = Depends(get_linked_data)) -> Response:
     if ld is None:
         return no_site()
-    deref = dereference_of(request, "/" + path)
+    # The request's own path, not the parameter: the route's pattern lets a final newline go
+    # (`$` matches before it), which would make `/id/x%0A` an alias of `/id/x`.
+    deref = dereference_of(request, request.scope["path"])
 
     async def page(iri: str):
         if deref.path == "/":
