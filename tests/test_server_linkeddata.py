@@ -388,3 +388,14 @@ def test_a_path_no_iri_can_have_is_a_404_not_an_error(client, path, accept):
     assert response.status_code == 404
     assert "syntax error" not in response.text and "Internal error" not in response.text
     assert "narbonne ?" not in response.text  # links to the page are escaped
+
+
+def test_every_ontology_term_has_its_anchor_on_the_ontology_page(client, dist):
+    # Pages link to terms as /def#inRegion; pyLODE names sections after labels (`danslargion`).
+    from rdflib import Graph
+
+    namespace = "https://w3id.org/territoires-industrie/def#"
+    terms = {str(t).removeprefix(namespace) for t in Graph().parse(dist / "ontology.ttl").subjects()
+             if str(t).startswith(namespace)}
+    page = client.get("/def", headers={"Accept": BROWSER}).text
+    assert len(terms) > 40 and all(f'id="{term}"' in page for term in terms)

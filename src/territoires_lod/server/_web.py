@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -20,7 +21,7 @@ from ._answer import Answer, Settings, error_answer
 from ._cache import ResultCache
 from ._engine import Engine, EngineError
 from ._home import dataset_schema_org, home_model, home_queries
-from ._linkeddata import Dereference, LinkedData, alternates, other_language, split_extension
+from ._linkeddata import ONTOLOGY_IRI, Dereference, LinkedData, alternates, other_language, split_extension
 from ._pages import Linker, choose_language, render
 from ._query_page import query_page
 from ._site import Site
@@ -180,9 +181,25 @@ async def ontology_html(app, site: Site) -> bytes:
         def make() -> bytes:
             from pylode import OntPub
 
-            return OntPub(ontology=str(site.dist_dir / "ontology.ttl")).make_html().encode("utf-8")
+            html = OntPub(ontology=str(site.dist_dir / "ontology.ttl")).make_html()
+            return anchor_terms(html, ONTOLOGY_IRI + "#").encode("utf-8")
         app.state.ontology_html = await asyncio.to_thread(make)
     return app.state.ontology_html
+
+
+# A term's section in pyLODE's page: its id (made from its label), then the term's IRI.
+_TERM_SECTION = re.compile(r'(<div class="[^"]*\bentity\b[^"]*" id="([^"]*)">)(.*?<code>)([^<]+)</code>', re.S)
+
+
+def anchor_terms(html: str, namespace: str) -> str:
+    """pyLODE names a term's section after its label (`danslargion`); pages link to the term by
+    its local name (`/def#inRegion`, as its IRI reads): give each section that anchor too."""
+    def anchored(match: re.Match) -> str:
+        opening, section_id, between, iri = match.groups()
+        local = iri.removeprefix(namespace) if iri.startswith(namespace) else None
+        anchor = f'<span id="{escape(local)}"></span>' if local and local != section_id else ""
+        return f"{opening}{anchor}{between}{iri}</code>"
+    return _TERM_SECTION.sub(anchored, html)
 
 
 @router.api_route("/{path:path}", methods=["GET", "HEAD"])
