@@ -399,3 +399,12 @@ def test_every_ontology_term_has_its_anchor_on_the_ontology_page(client, dist):
              if str(t).startswith(namespace)}
     page = client.get("/def", headers={"Accept": BROWSER}).text
     assert len(terms) > 40 and all(f'id="{term}"' in page for term in terms)
+
+
+def test_the_ontology_version_iri_dereferences_to_the_ontology(client):
+    version = client.get("/def/1.0.0", headers={"Accept": "text/turtle"})
+    assert version.status_code == 200 and version.headers["content-location"] == "/def/1.0.0.ttl"
+    assert version.text == client.get("/def", headers={"Accept": "text/turtle"}).text
+    assert "owl:versionIRI <https://w3id.org/territoires-industrie/def/1.0.0>" in version.text
+    assert client.get("/def/1.0.0.ttl").status_code == 200
+    assert client.get("/def/9.9.9", headers={"Accept": "text/turtle"}).status_code == 404

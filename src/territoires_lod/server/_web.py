@@ -21,7 +21,8 @@ from ._answer import Answer, Settings, error_answer
 from ._cache import ResultCache
 from ._engine import Engine, EngineError
 from ._home import dataset_schema_org, home_model, home_queries
-from ._linkeddata import ONTOLOGY_IRI, Dereference, LinkedData, alternates, other_language, split_extension
+from ._linkeddata import (ONTOLOGY_IRI, Dereference, LinkedData, alternates, ontology_version_path, other_language,
+                          split_extension)
 from ._pages import Linker, choose_language, render
 from ._query_page import query_page
 from ._site import Site
@@ -166,13 +167,17 @@ async def query(request: Request, engine: Engine = Depends(get_engine), settings
 
 @router.api_route("/def", methods=["GET", "HEAD"])
 @router.api_route("/def.{ext}", methods=["GET", "HEAD"])
+@router.api_route("/def/{version}", methods=["GET", "HEAD"])  # the owl:versionIRI of the current version
 async def ontology(request: Request, ld: LinkedData | None = Depends(get_linked_data)) -> Response:
     if ld is None:
         return no_site()
+    deref = dereference_of(request, request.scope["path"])
+    if deref.path not in ("/def", ontology_version_path(ld.site)):
+        return await resource(deref.path.lstrip("/"), request, ld)  # another IRI under /def/
 
     async def page(_iri: str):
         return 200, await ontology_html(request.app, ld.site)
-    return await answer_with_page(ld, dereference_of(request, request.url.path), page)
+    return await answer_with_page(ld, deref, page)
 
 
 async def ontology_html(app, site: Site) -> bytes:
