@@ -408,3 +408,26 @@ def test_the_ontology_version_iri_dereferences_to_the_ontology(client):
     assert "owl:versionIRI <https://w3id.org/territoires-industrie/def/1.0.0>" in version.text
     assert client.get("/def/1.0.0.ttl").status_code == 200
     assert client.get("/def/9.9.9", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_downloads_answer_conditional_requests(client):
+    first = client.get("/dist/territoires-industrie.ttl")
+    again = client.get("/dist/territoires-industrie.ttl", headers={"If-None-Match": first.headers["etag"]})
+    assert first.status_code == 200 and again.status_code == 304 and again.content == b""
+
+
+def test_resource_descriptions_use_the_dataset_prefixes(client):
+    turtle = client.get("/id/territoire/narbonne", headers={"Accept": "text/turtle"}).text
+    assert "@prefix ti: <https://w3id.org/territoires-industrie/def#> ." in turtle and "ns1:" not in turtle
+
+
+def test_scripts_on_other_sites_may_read_the_links_to_other_formats(client):
+    response = client.get("/id/territoire/narbonne", headers={"Accept": "text/turtle", "Origin": "https://x.org"})
+    exposed = {h.strip() for h in response.headers["access-control-expose-headers"].split(",")}
+    assert {"ETag", "Link", "Content-Location"} <= exposed
+
+
+def test_a_method_a_page_does_not_take_is_a_plain_405(client):
+    response = client.post("/id/territoire/narbonne")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+    assert response.headers["content-type"].startswith("text/plain") and "POST is not allowed" in response.text

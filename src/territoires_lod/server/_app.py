@@ -20,12 +20,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ._answer import Answer, Settings, error_answer
 from ._cache import ResultCache
 from ._description import service_description
 from ._engine import Engine
-from ._fastpath import handle_sparql
+from ._fastpath import EXPOSED_HEADERS, handle_sparql
 from ._media import RDFLIB_FORMATS, accepts_gzip, formats_of, negotiate
 from ._protocol import ALLOWED_METHODS, BAD_HOST, ProtocolError, valid_host
 from ._validators import none_match, weak_etag
@@ -172,9 +173,18 @@ def create_app(*, engine: Engine, settings: Settings | None = None, site: Site |
     app.add_middleware(NegotiatedGZip, minimum_size=1024, compresslevel=6)
     app.add_middleware(HostCheck)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
-                       allow_headers=["*"], expose_headers=["ETag", "Content-Type", "Cache-Control"], max_age=86400)
+                       allow_headers=["*"], expose_headers=list(EXPOSED_HEADERS), max_age=86400)
     app.include_router(router)
     app.include_router(web_router)  # last: its catch-all route answers every other IRI
+
+    @app.exception_handler(StarletteHTTPException)
+    async def framework_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # The framework's own refusals (a method a route does not take…) as plain text, like ours.
+        message = (f"{request.method} is not allowed here; this address answers {exc.headers['Allow']}."
+                   if exc.status_code == 405 and exc.headers and "Allow" in exc.headers else str(exc.detail))
+        answer = error_answer(exc.status_code, message)
+        answer.headers.update(exc.headers or {})
+        return to_response(answer)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:  # never a stack trace

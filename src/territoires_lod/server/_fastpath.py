@@ -22,8 +22,10 @@ from ._protocol import BAD_HOST, valid_host
 
 log = logging.getLogger("territoires_lod.server")
 
+# What a script on another site may read: the validators, and the links to a resource's other formats.
+EXPOSED_HEADERS = ("ETag", "Content-Type", "Cache-Control", "Link", "Content-Location")
 CORS_HEADERS = [(b"access-control-allow-origin", b"*"),
-                (b"access-control-expose-headers", b"ETag, Content-Type, Cache-Control")]
+                (b"access-control-expose-headers", ", ".join(EXPOSED_HEADERS).encode("ascii"))]
 GZIP_MIN_BYTES = 1024
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
-from .._namespaces import TI
+from .._namespaces import PREFIXES, TI
 from ._answer import Answer, Settings, error_answer
 from ._cache import CachedAnswer, ResultCache
 from ._describe import (LABEL_PROPERTIES, describe_graph, is_describable, description_query, facts_query, labels_query,
@@ -255,4 +255,6 @@ def _parse_ntriples(body: bytes) -> Graph:
 
 
 def _serialize(graph: Graph, key: str) -> bytes:
+    for prefix, namespace in PREFIXES.items():  # ti:, igeo:… rather than rdflib's ns1:, ns2:
+        graph.bind(prefix, namespace, replace=True)
     return graph.serialize(format=RDFLIB_FORMATS[key], encoding="utf-8")

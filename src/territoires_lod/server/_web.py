@@ -26,7 +26,7 @@ from ._linkeddata import (ONTOLOGY_IRI, Dereference, LinkedData, alternates, ont
 from ._pages import Linker, choose_language, render
 from ._query_page import query_page
 from ._site import Site
-from ._validators import weak_etag
+from ._validators import none_match, weak_etag
 
 log = logging.getLogger("territoires_lod.server")
 router = APIRouter()
@@ -136,13 +136,15 @@ def yasgui_dir(app) -> Path | None:
 
 
 @router.api_route("/dist/{filename}", methods=["GET", "HEAD"])
-async def download(filename: str, site: Site | None = Depends(get_site)) -> Response:
+async def download(filename: str, request: Request, site: Site | None = Depends(get_site)) -> Response:
     found = site.download(filename) if site is not None else None
     if found is None:
         return to_response(error_answer(404, f"No download named {filename!r}; the list is at /downloads."))
-    return FileResponse(site.dist_dir / filename, media_type=found.media_type,
-                        headers={"ETag": weak_etag(found.sha256[:32]), "Cache-Control": "public, max-age=3600",
-                                 "Access-Control-Allow-Origin": "*"})
+    headers = {"ETag": weak_etag(found.sha256[:32]), "Cache-Control": "public, max-age=3600",
+               "Access-Control-Allow-Origin": "*"}
+    if none_match(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(site.dist_dir / filename, media_type=found.media_type, headers=headers)
 
 
 @router.api_route("/downloads", methods=["GET", "HEAD"])
