@@ -429,5 +429,24 @@ def test_scripts_on_other_sites_may_read_the_links_to_other_formats(client):
 
 def test_a_method_a_page_does_not_take_is_a_plain_405(client):
     response = client.post("/id/territoire/narbonne")
-    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "HEAD"}  # in any order
     assert response.headers["content-type"].startswith("text/plain") and "POST is not allowed" in response.text
+
+
+def test_a_named_graph_page_names_its_source_and_links_to_its_statements(client):
+    import html
+    import re
+
+    page = client.get("/graph/annonce-2018-11-22", headers={"Accept": BROWSER}).text
+    assert "<title>Graphe nommé : les énoncés de la source « L’État s’engage" in page
+    assert 'href="/id/source/annonce-2018-11-22"' in page
+    query = html.unescape(re.search(r'href="(/query\?query=[^"]+)"', page).group(1))
+    statements = client.get(query, headers={"Accept": BROWSER}).text
+    assert "313 ligne(s)" in statements
+
+
+def test_the_sitemap_lists_the_named_graphs_and_the_dataset_page_is_a_schema_org_dataset(client):
+    sitemap = client.get("/sitemap.xml").text
+    assert "<loc>http://testserver/graph/annonce-2018-11-22</loc>" in sitemap
+    assert '"@type": "Dataset"' in client.get("/dataset", headers={"Accept": BROWSER}).text

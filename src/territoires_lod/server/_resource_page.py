@@ -4,6 +4,8 @@ Pure functions of the rows `facts_query` returns (subject, predicate, object, gr
 
 from __future__ import annotations
 
+import urllib.parse
+
 from collections import defaultdict
 
 from rdflib import URIRef
@@ -16,7 +18,9 @@ INBOUND_SHOWN = 50
 SCHEMA = "https://schema.org/"
 # Our classes and INSEE's, as the schema.org type search engines read in the page.
 SCHEMA_TYPES = {str(TI.IndustryTerritory): "Place", str(TI.Programme): "GovernmentService",
-                str(TI.Source): "CreativeWork", str(TI.Count): "Observation"}
+                str(TI.Source): "CreativeWork", str(TI.Count): "Observation",
+                "http://www.w3.org/ns/dcat#Dataset": "Dataset", "http://www.w3.org/ns/dcat#Catalog": "DataCatalog",
+                "http://www.w3.org/ns/dcat#Distribution": "DataDownload"}
 
 
 def source_of_graph(graph: str | None, base: str) -> str | None:
@@ -93,7 +97,9 @@ def resource_model(*, iri: str, rows: list[dict], linker: Linker, page_url: str)
                                "hidden": max(0, len(subjects) - INBOUND_SHOWN)})
     identifiers = identifier_links(rows, subject, linker)
     label = linker.label(subject)
+    graph = named_graph_page(iri, linker)
     return {
+        "graph": graph,
         "iri": iri, "label": label, "types": [linker.value(t) for t in types],
         "facts": _grouped(own, linker, linker.base, skip_types=True),
         "fragments": [{"iri": str(f), "anchor": str(f).split("#", 1)[1], "label": linker.label(f),
@@ -104,6 +110,18 @@ def resource_model(*, iri: str, rows: list[dict], linker: Linker, page_url: str)
         "link_records": len(link_subjects),
         "schema_org": schema_org(iri=iri, label=label, types=types, identifiers=identifiers, page_url=page_url),
     }
+
+
+def named_graph_page(iri: str, linker: Linker) -> dict | None:
+    """For a source's named graph ({base}graph/x): its source, and a query that lists its statements
+    (the graph's own description is a couple of triples; what it holds is what a reader wants)."""
+    if not iri.startswith(f"{linker.base}graph/"):
+        return None
+    source = source_of_graph(iri, linker.base)
+    query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o"
+    return {"source": linker.value(URIRef(source)), "source_label": linker.label(URIRef(source)),
+            "query_href": "/query?" + urllib.parse.urlencode({"query": query,
+                                                               **({"lang": linker.lang} if linker.lang != "fr" else {})})}
 
 
 def schema_org(*, iri: str, label: str, types: list, identifiers: list[dict], page_url: str) -> dict:

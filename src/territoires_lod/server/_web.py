@@ -109,8 +109,10 @@ async def sitemap(request: Request, ld: LinkedData | None = Depends(get_linked_d
 
 async def sitemap_xml(ld: LinkedData, *, server: str) -> bytes:
     base = ld.site.base
-    rows = await ld.select(f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}") '
-                           f'&& !CONTAINS(STR(?s), "#")) }} ORDER BY ?s LIMIT 49000')
+    # Every resource with a statement, and every named graph (a page each too).
+    rows = await ld.select(f'SELECT DISTINCT ?s WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?s {{ }} }} '
+                           f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}") && !CONTAINS(STR(?s), "#")) }} '
+                           f'ORDER BY ?s LIMIT 49000')
     paths = ["/", "/dataset", "/downloads", "/query", "/def", "/shapes"]
     paths += ["/" + str(row["s"])[len(base):] for row in rows]
     urls = "".join(f"<url><loc>{escape(server + path)}</loc></url>\n" for path in paths)
