@@ -399,6 +399,11 @@ def test_every_ontology_term_has_its_anchor_on_the_ontology_page(client, dist):
              if str(t).startswith(namespace)}
     page = client.get("/def", headers={"Accept": BROWSER}).text
     assert len(terms) > 40 and all(f'id="{term}"' in page for term in terms)
+    # Labels apart, each in its language; the page's language; its other formats.
+    assert '<h3><span lang="fr">dans la région</span> / <span lang="en">in region</span>' in page
+    assert "dans la régionin region" not in page and '<html lang="en">' in page
+    assert "industrieTerritoires" not in page  # the ontology's own title too
+    assert '<link rel="alternate" type="text/turtle" href="/def.ttl"' in page
 
 
 def test_the_ontology_version_iri_dereferences_to_the_ontology(client):

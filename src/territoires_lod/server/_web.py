@@ -24,6 +24,7 @@ from ._home import dataset_schema_org, home_model, home_queries
 from ._linkeddata import (ONTOLOGY_IRI, Dereference, LinkedData, alternates, ontology_version_path, other_language,
                           split_extension)
 from ._pages import Linker, choose_language, render
+from ._ontology_page import finish_ontology_page
 from ._query_page import query_page
 from ._site import Site
 from ._validators import none_match, weak_etag
@@ -191,24 +192,9 @@ async def ontology_html(app, site: Site) -> bytes:
             from pylode import OntPub
 
             html = OntPub(ontology=str(site.dist_dir / "ontology.ttl")).make_html()
-            return anchor_terms(html, ONTOLOGY_IRI + "#").encode("utf-8")
+            return finish_ontology_page(html, site.ontology).encode("utf-8")
         app.state.ontology_html = await asyncio.to_thread(make)
     return app.state.ontology_html
-
-
-# A term's section in pyLODE's page: its id (made from its label), then the term's IRI.
-_TERM_SECTION = re.compile(r'(<div class="[^"]*\bentity\b[^"]*" id="([^"]*)">)(.*?<code>)([^<]+)</code>', re.S)
-
-
-def anchor_terms(html: str, namespace: str) -> str:
-    """pyLODE names a term's section after its label (`danslargion`); pages link to the term by
-    its local name (`/def#inRegion`, as its IRI reads): give each section that anchor too."""
-    def anchored(match: re.Match) -> str:
-        opening, section_id, between, iri = match.groups()
-        local = iri.removeprefix(namespace) if iri.startswith(namespace) else None
-        anchor = f'<span id="{escape(local)}"></span>' if local and local != section_id else ""
-        return f"{opening}{anchor}{between}{iri}</code>"
-    return _TERM_SECTION.sub(anchored, html)
 
 
 @router.api_route("/{path:path}", methods=["GET", "HEAD"])
