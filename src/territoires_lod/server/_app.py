@@ -26,7 +26,7 @@ from ._answer import Answer, Settings, error_answer
 from ._cache import ResultCache
 from ._description import service_description
 from ._engine import Engine
-from ._fastpath import EXPOSED_HEADERS, handle_sparql
+from ._fastpath import EXPOSED_HEADERS, handle_sparql, scope_header
 from ._media import RDFLIB_FORMATS, accepts_gzip, formats_of, negotiate
 from ._protocol import ALLOWED_METHODS, BAD_HOST, ProtocolError, valid_host
 from ._validators import none_match, weak_etag
@@ -122,8 +122,7 @@ class NegotiatedGZip:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
-            coding = next((v for k, v in scope["headers"] if k == b"accept-encoding"), b"").decode("latin-1")
-            if accepts_gzip(coding):
+            if accepts_gzip(scope_header(scope, b"accept-encoding")):
                 await self.gzip(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -137,7 +136,7 @@ class HostCheck:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
-            host = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
+            host = scope_header(scope, b"host")
             if host and not valid_host(host):
                 await to_response(error_answer(400, BAD_HOST))(scope, receive, send)
                 return

@@ -37,6 +37,14 @@ def header_map(scope) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
 
 
+def scope_header(scope, name: bytes) -> str:
+    """One header of an ASGI scope (`name` lower-case), or "" when absent."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
 def endpoint_url(scope, headers: dict[str, str]) -> str | None:
     """This endpoint's URL as the client named it (the base of relative IRIs, the service
     description's sd:endpoint); None when the Host header is malformed (RFC 9112: a 400)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ._answer import Answer, error_answer
-from ._fastpath import internal_error, response_parts, start_sparql
+from ._fastpath import internal_error, response_parts, scope_header, start_sparql
 from ._memo import SCOPE_KEY, ResponseMemo, encode_headers, remember, status_line
 
 _PREFIX = b"/sparql?"
@@ -159,7 +159,7 @@ class _Express:
             cache = self.pending.cache if self.pending is not None else \
                 self.protocol.sparql_app.endpoint_dependencies()[2]
             headers, body = response_parts(answer, head=scope["method"] == "HEAD",
-                                           accept_encoding=_header(scope, b"accept-encoding"), cache=cache)
+                                           accept_encoding=scope_header(scope, b"accept-encoding"), cache=cache)
             if answer.repeatable:
                 remember(scope, status=answer.status, headers=headers, body=body)
         except Exception:  # noqa: BLE001 - as uvicorn does when an app fails before responding
@@ -167,13 +167,6 @@ class _Express:
             headers, body = _FAILED_HEADERS, _FAILED_BODY
             answer = Answer(500)
         _write_response(self.protocol, self, answer.status, headers, body)
-
-
-def _header(scope, name: bytes) -> str:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return ""
 
 
 class MemoHttpProtocol(HttpToolsProtocol):
