@@ -455,3 +455,14 @@ def test_the_sitemap_lists_the_named_graphs_and_the_dataset_page_is_a_schema_org
     sitemap = client.get("/sitemap.xml").text
     assert "<loc>http://testserver/graph/annonce-2018-11-22</loc>" in sitemap
     assert '"@type": "Dataset"' in client.get("/dataset", headers={"Accept": BROWSER}).text
+
+
+def test_rdf_documents_do_not_vary_with_the_language_pages_do(client):
+    fr, en = (client.get("/id/territoire/narbonne", headers={"Accept": "text/turtle", "Accept-Language": lang})
+              for lang in ("fr", "en"))
+    assert fr.text == en.text and fr.headers["etag"] == en.headers["etag"]
+    assert "Accept-Language" not in fr.headers["vary"]
+    page_fr, page_en = (client.get("/id/territoire/narbonne", headers={"Accept": BROWSER, "Accept-Language": lang})
+                        for lang in ("fr", "en"))
+    assert page_fr.headers["etag"] != page_en.headers["etag"]
+    assert "Accept-Language" in page_fr.headers["vary"]

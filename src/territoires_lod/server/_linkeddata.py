@@ -151,12 +151,14 @@ class LinkedData:
 
     # -- answers -----------------------------------------------------------------------------
     def etag(self, request: Dereference, fmt: ResultFormat) -> str:
-        key = "\x1f".join((self.engine.version, self.site.version, request.path, fmt.key, request.lang,
-                           request.server))
+        # The language makes another page, not another RDF document.
+        lang = request.lang if fmt.key == "html" else ""
+        key = "\x1f".join((self.engine.version, self.site.version, request.path, fmt.key, lang, request.server))
         return weak_etag(hashlib.sha256(key.encode("utf-8")).hexdigest()[:32])
 
     def headers(self, request: Dereference, fmt: ResultFormat, etag: str) -> dict[str, str]:
-        headers = {"Vary": "Accept, Accept-Language", "Link": link_header(request.path), "ETag": etag,
+        headers = {"Vary": "Accept, Accept-Language" if fmt.key == "html" else "Accept",
+                   "Link": link_header(request.path), "ETag": etag,
                    "Cache-Control": f"public, max-age={self.settings.max_age}"}
         if request.extension is None:
             headers["Content-Location"] = document_path(request.path, fmt)
