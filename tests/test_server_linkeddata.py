@@ -466,3 +466,8 @@ def test_rdf_documents_do_not_vary_with_the_language_pages_do(client):
                         for lang in ("fr", "en"))
     assert page_fr.headers["etag"] != page_en.headers["etag"]
     assert "Accept-Language" in page_fr.headers["vary"]
+
+
+def test_a_trailing_slash_is_redirected_to_the_resource(client):
+    response = client.get("/id/territoire/narbonne/?lang=en", headers={"Accept": BROWSER}, follow_redirects=False)
+    assert response.status_code == 301 and response.headers["location"] == "/id/territoire/narbonne?lang=en"

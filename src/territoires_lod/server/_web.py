@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from rdflib import URIRef
 
 from ._answer import Answer, Settings, error_answer
@@ -203,7 +203,11 @@ async def resource(path: str, request: Request, ld: LinkedData | None = Depends(
         return no_site()
     # The request's own path, not the parameter: the route's pattern lets a final newline go
     # (`$` matches before it), which would make `/id/x%0A` an alias of `/id/x`.
-    deref = dereference_of(request, request.scope["path"])
+    own_path = request.scope["path"]
+    if len(own_path) > 1 and own_path.endswith("/"):  # no IRI of the dataset ends with a slash
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(own_path.rstrip("/") + query, status_code=301)
+    deref = dereference_of(request, own_path)
 
     async def page(iri: str):
         if deref.path == "/":
