@@ -471,3 +471,8 @@ def test_rdf_documents_do_not_vary_with_the_language_pages_do(client):
 def test_a_trailing_slash_is_redirected_to_the_resource(client):
     response = client.get("/id/territoire/narbonne/?lang=en", headers={"Accept": BROWSER}, follow_redirects=False)
     assert response.status_code == 301 and response.headers["location"] == "/id/territoire/narbonne?lang=en"
+
+
+@pytest.mark.parametrize("path", ["/downloads", "/sitemap.xml", "/robots.txt"])
+def test_pages_that_change_with_a_build_only_may_be_cached(client, path):
+    assert client.get(path, headers={"Accept": BROWSER}).headers["cache-control"] == "public, max-age=3600"

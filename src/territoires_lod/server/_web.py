@@ -90,11 +90,15 @@ async def answer_with_page(ld: LinkedData, deref: Dereference, page) -> Response
 
 
 # -- pages ------------------------------------------------------------------------------------------
+# Pages that change only with a new build (the server then restarts): an hour in caches, like the rest.
+CACHED = {"Cache-Control": "public, max-age=3600"}
+
+
 @router.api_route("/robots.txt", methods=["GET", "HEAD"])
 async def robots(request: Request) -> Response:
     body = (f"User-agent: *\nDisallow: /sparql\nDisallow: /query?\nAllow: /\n"
             f"Sitemap: {server_of(request)}/sitemap.xml\n")
-    return Response(body, media_type="text/plain; charset=utf-8")
+    return Response(body, media_type="text/plain; charset=utf-8", headers=CACHED)
 
 
 @router.api_route("/sitemap.xml", methods=["GET", "HEAD"])
@@ -105,7 +109,7 @@ async def sitemap(request: Request, ld: LinkedData | None = Depends(get_linked_d
         body = await sitemap_xml(ld, server=server_of(request))
     except EngineError as exc:
         return to_response(error_answer(exc.status, str(exc)))
-    return Response(body, media_type="application/xml")
+    return Response(body, media_type="application/xml", headers=CACHED)
 
 
 async def sitemap_xml(ld: LinkedData, *, server: str) -> bytes:
@@ -158,7 +162,7 @@ async def downloads(request: Request, site: Site | None = Depends(get_site)) -> 
     body = await asyncio.to_thread(render, "downloads.html", lang=lang, downloads=site.downloads,
                                    linker=Linker(base=site.base, lang=lang, labels={}),
                                    other_language_href=other_language("/downloads", lang))
-    return Response(body, media_type="text/html; charset=utf-8", headers={"Vary": "Accept-Language"})
+    return Response(body, media_type="text/html; charset=utf-8", headers={"Vary": "Accept-Language", **CACHED})
 
 
 @router.api_route("/query", methods=["GET", "HEAD"])
