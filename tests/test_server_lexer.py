@@ -302,6 +302,8 @@ def test_the_prologue_shortcut_stays_fast_on_long_prologues():
     ("PREFIX ex: <http://example.org/> SELECT (ex:now() AS ?n) WHERE { ?s ex:random ?o }", False),
     ("SELECT ?knowledge ?brand WHERE { ?knowledge ?p ?brand } # NOW()", False),
     ("SELECT * WHERE { ?s ?p ?o }", False),
+    ('SELECT * WHERE { ?s foaf:knows ?o FILTER(CONTAINS(?l, "Grand")) }', False),
+    ("SELECT (now () AS ?n) WHERE {}", True),
 ])
 def test_queries_whose_answer_changes_from_run_to_run(text, volatile):
     assert analyse(text).volatile is volatile

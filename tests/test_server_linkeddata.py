@@ -471,6 +471,16 @@ def test_rdf_documents_do_not_vary_with_the_language_pages_do(client):
 def test_a_trailing_slash_is_redirected_to_the_resource(client):
     response = client.get("/id/territoire/narbonne/?lang=en", headers={"Accept": BROWSER}, follow_redirects=False)
     assert response.status_code == 301 and response.headers["location"] == "/id/territoire/narbonne?lang=en"
+    # Never to another site: `//host` in a Location is a link to that host.
+    for path in ("/%2Fevil.example/", "/%2F%2Fevil.example/"):
+        away = client.get(path, headers={"Accept": BROWSER}, follow_redirects=False)
+        assert away.status_code == 301 and away.headers["location"] == "/evil.example"
+
+
+@pytest.mark.parametrize("coding", ["x-gzip", "GZIP", "*", "deflate, gzip;q=0.5"])
+def test_pages_are_gzipped_for_every_way_of_allowing_it(client, coding):
+    response = client.get("/id/territoire/narbonne", headers={"Accept": BROWSER, "Accept-Encoding": coding})
+    assert response.headers.get("content-encoding") == "gzip"
 
 
 @pytest.mark.parametrize("path", ["/downloads", "/sitemap.xml", "/robots.txt"])

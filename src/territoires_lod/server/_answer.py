@@ -90,8 +90,10 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
     chosen = solutions_fmt if kind != "graph" else graph_fmt
     job_args = (request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt, base_iri)
     if request.analysis.volatile:  # NOW(), RAND()…: each run answers anew, so no validator, no cache
+        any_answer = if_none_match is not None and if_none_match.strip() == "*"
         return PendingQuery(QueryJob(*job_args, form=request.analysis.form),
-                            {"Cache-Control": "no-store", "Vary": "Accept, Accept-Encoding"}, None)
+                            {"Cache-Control": "no-store", "Vary": "Accept, Accept-Encoding"}, None,
+                            not_modified_status(method) if any_answer else None)
     etag = etag_for(version, request, chosen.key, base_iri)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
                "Vary": "Accept, Accept-Encoding"}
@@ -131,8 +133,8 @@ def begin_sparql(*, method: str, content_type_header: str | None, query_string: 
                  cache: ResultCache, base_iri: str | None = None) -> Answer | PendingQuery | None:
     """The start of a /sparql exchange: an answer, a job for the engine, or None for a request
     without a query (the service description)."""
-    if method in ("GET", "HEAD") and base_iri and prefers_html(accept):
-        page = query_page_redirect(query_string, base_iri)
+    if method in ("GET", "HEAD") and prefers_html(accept):
+        page = query_page_redirect(query_string)
         if page is not None:
             return page
     try:
@@ -152,7 +154,7 @@ def begin_sparql(*, method: str, content_type_header: str | None, query_string: 
 _PAGE_PARAMETERS = frozenset({"query"})
 
 
-def query_page_redirect(query_string: bytes, base_iri: str) -> Answer | None:
+def query_page_redirect(query_string: bytes) -> Answer | None:
     """For a browser (see `prefers_html`): a 303 to the query page, with the query when there is
     one (the page runs it and shows a table; without one, the query editor). None when the
     request asks for what only the endpoint gives (a `format`, graphs, a malformed request):
@@ -165,9 +167,8 @@ def query_page_redirect(query_string: bytes, base_iri: str) -> Answer | None:
     names = [name for name, _ in params]
     if not set(names) <= _PAGE_PARAMETERS or len(names) > 1:
         return None
-    page = urllib.parse.urljoin(base_iri, "query")
-    if params:
-        page += "?" + urllib.parse.urlencode(params)
+    # Relative to /sparql, so right behind any proxy or path prefix.
+    page = "query" + ("?" + urllib.parse.urlencode(params) if params else "")
     return Answer(303, f"This is the SPARQL endpoint; a browser is shown its query page: {page}\n".encode("utf-8"),
                   headers={"Location": page, "Vary": "Accept", "Cache-Control": "no-cache"})
 

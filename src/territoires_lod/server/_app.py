@@ -123,7 +123,9 @@ class NegotiatedGZip:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             if accepts_gzip(scope_header(scope, b"accept-encoding")):
-                await self.gzip(scope, receive, send)
+                # Starlette looks for the word "gzip" itself: hand it one (x-gzip, *, GZIP allow it too).
+                headers = [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]
+                await self.gzip({**scope, "headers": [*headers, (b"accept-encoding", b"gzip")]}, receive, send)
                 return
         await self.app(scope, receive, send)
 

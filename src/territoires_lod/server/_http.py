@@ -176,7 +176,8 @@ class MemoHttpProtocol(HttpToolsProtocol):
     sparql_app = None
 
     def on_headers_complete(self) -> None:
-        if len(self.url) > MAX_URL_BYTES and self.sparql_app is not None:  # uvicorn's parser: a bare 400
+        if len(self.url) > MAX_URL_BYTES and self.sparql_app is not None and not self.pipeline \
+                and (self.cycle is None or self.cycle.response_complete):  # else uvicorn's way: a bare 400
             self._refuse_long_url()
             return
         key = self._memo_key()

@@ -210,7 +210,8 @@ async def resource(path: str, request: Request, ld: LinkedData | None = Depends(
     own_path = request.scope["path"]
     if len(own_path) > 1 and own_path.endswith("/"):  # no IRI of the dataset ends with a slash
         query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(own_path.rstrip("/") + query, status_code=301)
+        # One leading slash whatever came: `//evil.example/` must not become a link to another site.
+        return RedirectResponse("/" + own_path.strip("/") + query, status_code=301)
     deref = dereference_of(request, own_path)
 
     async def page(iri: str):
