@@ -187,7 +187,9 @@ def _analyse_reading(text: str) -> Analysis:
         tokens = list(_scan(text))
         uses_service = _uses_service(text, tokens)
         has_from = any(kind == "word" and value.upper().startswith("FROM") for kind, value, _ in tokens)
-    if _VOLATILE_CALL.search(text):  # worth a token scan (not for every GRAND or foaf:knows)
+    # Substrings first (fractions of a µs), then a call, then the tokens: a GRAND or a foaf:knows
+    # costs no token scan. (A case-insensitive regex over the text would cost 7 µs a query.)
+    if ("NOW" in upper or "RAND" in upper or "UUID" in upper or "BNODE" in upper) and _VOLATILE_CALL.search(upper):
         tokens = tokens if tokens is not None else _scan(text)
         volatile = any(kind == "word" and value.upper() in VOLATILE_FUNCTIONS for kind, value, _ in tokens)
     return Analysis(form=form, is_update=update is not None, update_keyword=update,
@@ -197,7 +199,7 @@ def _analyse_reading(text: str) -> Analysis:
 # Built-in functions whose value changes from one run of the same query to the next (SPARQL 1.1
 # §17.4): their answers are neither cached nor given an ETag.
 VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
-_VOLATILE_CALL = re.compile(r"(?:NOW|RAND|UUID|BNODE)\s*\(", re.IGNORECASE)
+_VOLATILE_CALL = re.compile(r"(?:NOW|RAND|UUID|BNODE)\s*\(")  # searched in the upper-cased text
 
 
 def _operation_keyword(tokens: Iterator[tuple[str, str, int]]) -> str | None:
