@@ -22,7 +22,6 @@ import urllib.parse
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL
 
 from .._namespaces import PREFIXES, TI
 from ._answer import Answer, Settings, error_answer
@@ -70,14 +69,8 @@ def document_path(path: str, fmt: ResultFormat) -> str:
     return f"{'/index' if path == '/' else path}.{fmt.extension}"
 
 
-def ontology_version_path(site: Site) -> str | None:
-    """The local path of the ontology's owl:versionIRI (`/def/1.0.0`): the same document as /def."""
-    version = site.ontology.value(URIRef(ONTOLOGY_IRI), OWL.versionIRI)
-    return "/" + str(version).removeprefix(site.base) if version and str(version).startswith(site.base) else None
-
-
 def iri_of(path: str, site: Site) -> str:
-    if path == "/def" or path == ontology_version_path(site):
+    if path == "/def" or path == site.ontology_version_path:
         return ONTOLOGY_IRI
     if path == "/shapes":
         return SHAPES_IRI

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
 SPDX_CHECKSUM = URIRef("http://spdx.org/rdf/terms#checksum")
 SPDX_VALUE = URIRef("http://spdx.org/rdf/terms#checksumValue")
@@ -48,6 +49,12 @@ class Site:
     @property
     def dataset(self) -> URIRef:
         return URIRef(f"{self.base}dataset")
+
+    @cached_property
+    def ontology_version_path(self) -> str | None:
+        """The local path of the ontology's owl:versionIRI (`/def/1.0.0`): the same document as /def."""
+        version = next(self.ontology.objects(None, OWL.versionIRI), None)
+        return "/" + str(version).removeprefix(self.base) if version and str(version).startswith(self.base) else None
 
     def download(self, filename: str) -> Download | None:
         return next((d for d in self.downloads if d.filename == filename), None)

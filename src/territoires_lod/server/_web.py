@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -21,8 +20,7 @@ from ._answer import Answer, Settings, error_answer
 from ._cache import ResultCache
 from ._engine import Engine, EngineError
 from ._home import dataset_schema_org, home_model, home_queries
-from ._linkeddata import (ONTOLOGY_IRI, Dereference, LinkedData, alternates, ontology_version_path, other_language,
-                          split_extension)
+from ._linkeddata import Dereference, LinkedData, alternates, other_language, split_extension
 from ._pages import Linker, choose_language, render
 from ._ontology_page import finish_ontology_page
 from ._query_page import query_page
@@ -181,7 +179,7 @@ async def ontology(request: Request, ld: LinkedData | None = Depends(get_linked_
     if ld is None:
         return no_site()
     deref = dereference_of(request, request.scope["path"])
-    if deref.path not in ("/def", ontology_version_path(ld.site)):
+    if deref.path not in ("/def", ld.site.ontology_version_path):
         return await resource(deref.path.lstrip("/"), request, ld)  # another IRI under /def/
 
     async def page(_iri: str):
