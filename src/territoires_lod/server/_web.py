@@ -145,8 +145,7 @@ async def download(filename: str, request: Request, site: Site | None = Depends(
     found = site.download(filename) if site is not None else None
     if found is None:
         return to_response(error_answer(404, f"No download named {filename!r}; the list is at /downloads."))
-    headers = {"ETag": weak_etag(found.sha256[:32]), "Cache-Control": "public, max-age=3600",
-               "Access-Control-Allow-Origin": "*"}
+    headers = {"ETag": weak_etag(found.sha256[:32]), **CACHED, "Access-Control-Allow-Origin": "*"}
     if none_match(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return FileResponse(site.dist_dir / filename, media_type=found.media_type, headers=headers)
