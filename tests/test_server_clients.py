@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import rdflib
 import pytest
 from SPARQLWrapper import CSV, JSON, N3, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper import JSONLD, RDFXML
@@ -93,15 +94,18 @@ def test_publish_then_serve_through_the_backend(oxigraph, dist, tmp_path):
     root = dist.parent
     code = cli_main(["--root", str(root), "publish", f"{oxigraph.base}/store"])
     assert code == 0
-    direct = httpx.get(f"{oxigraph.base}/query", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                       headers={"Accept": "application/sparql-results+json"})
+    per_graph = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    direct = _select(oxigraph, per_graph)
+    counts = {row["g"]["value"]: int(row["n"]["value"]) for row in direct}
     nquads = (dist / "territoires-industrie.nq").read_text().count("\n")
-    assert int(direct.json()["results"]["bindings"][0]["n"]["value"]) == nquads
+    # Every quad of the dumps, and the catalogue in its own graph, named by its IRI.
+    assert sum(n for g, n in counts.items() if g != CATALOGUE) == nquads
+    assert counts[CATALOGUE] == len(rdflib.Graph().parse(dist / "catalogue.ttl"))
+    # The default graph is the union of the dumps' graphs, without the catalogue.
+    assert _select(oxigraph, f"SELECT * WHERE {{ <{CATALOGUE}> ?p ?o }}") == []
     # Publishing twice replaces the graphs: the store holds the same quads.
     assert cli_main(["--root", str(root), "publish", f"{oxigraph.base}/store"]) == 0
-    again = httpx.get(f"{oxigraph.base}/query", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                      headers={"Accept": "application/sparql-results+json"})
-    assert again.json() == direct.json()
+    assert sorted(map(str, _select(oxigraph, per_graph))) == sorted(map(str, direct))
 
     with LiveServer("--backend", f"{oxigraph.base}/query", "--timeout", "5") as front:
         response = httpx.get(front.url, params={"query": TERRITORIES})
@@ -122,6 +126,107 @@ def test_publish_then_serve_through_the_backend(oxigraph, dist, tmp_path):
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> }"
         only = httpx.get(front.url, params={"query": count, "default-graph-uri": graph})
         assert only.json()["results"]["bindings"][0]["n"]["value"] == "9"
+
+
+CATALOGUE = "https://w3id.org/territoires-industrie/catalogue"
+
+
+def _select(server, query: str) -> list[dict]:
+    response = httpx.get(f"{server.base}/query", params={"query": query},
+                         headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    return response.json()["results"]["bindings"]
+
+
+def test_publish_puts_the_catalogue_last(oxigraph, dist):
+    from territoires_lod._publish import publish
+
+    said = []
+    publish(url=f"{oxigraph.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE, progress=said.append)
+    assert CATALOGUE in said[-1] and "complete" in said[-1]  # it marks the publication as complete
+
+
+def _republished(dist: Path, folder: Path, old: str, new: str) -> Path:
+    """A copy of the dumps with one literal changed (same number of triples), and the catalogue's
+    N-Quads checksum updated, as a new build would."""
+    import hashlib
+
+    folder.mkdir()
+    nquads = (dist / "territoires-industrie.nq").read_text(encoding="utf-8")
+    assert nquads.count(old) == 1
+    changed = nquads.replace(old, new)
+    (folder / "territoires-industrie.nq").write_text(changed, encoding="utf-8")
+    catalogue = (dist / "catalogue.ttl").read_text(encoding="utf-8")
+    before = hashlib.sha256(nquads.encode()).hexdigest()
+    assert catalogue.count(before) == 1
+    after = hashlib.sha256(changed.encode()).hexdigest()
+    (folder / "catalogue.ttl").write_text(catalogue.replace(before, after), encoding="utf-8")
+    return folder
+
+
+def _wait_for(predicate, seconds: float = 10):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def test_backend_answers_follow_a_new_publication(dist, tmp_path):
+    """After `publish` of a new build (one label corrected: the same number of triples), the
+    front stops serving its cached answer and its old ETag within the refresh period."""
+    from territoires_lod._publish import publish
+
+    event = "https://w3id.org/territoires-industrie/id/evenement/prolongation-2022"
+    query = f'SELECT ?l WHERE {{ <{event}> <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = "en") }}'
+    old = '"Extension of the Territoires d’industrie programme"@en'
+    store = OxigraphServer()
+    try:
+        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+        with LiveServer("--backend", f"{store.base}/query", "--backend-refresh", "0.5") as front:
+            first = httpx.get(front.url, params={"query": query})
+            assert first.json()["results"]["bindings"][0]["l"]["value"].startswith("Extension of")
+            assert first.headers["cache-control"] == "public, max-age=1"  # no longer than the refresh period
+            etag = first.headers["etag"]
+            assert httpx.get(front.url, params={"query": query}, headers={"If-None-Match": etag}).status_code == 304
+            new_build = _republished(dist, tmp_path / "dist", old, old.replace("Extension of", "Prolongation of"))
+            publish(url=f"{store.base}/store", dist_dir=new_build, catalogue_graph=CATALOGUE)
+            # Each front process reads the version on its own: ask enough times to reach both.
+            fresh = _wait_for(lambda: all("Prolongation of" in httpx.get(front.url, params={"query": query}).text
+                                          for _ in range(8)))
+            assert fresh, "the front kept serving the answer it had cached before the publication"
+            # A front that has not read the new version yet may still compute a fresh answer under
+            # the old ETag: within the refresh period, every front gives the old ETag up.
+            given_up = _wait_for(lambda: all(
+                httpx.get(front.url, params={"query": query}, headers={"If-None-Match": etag}).status_code == 200
+                for _ in range(8)))
+            assert given_up, "the old ETag still matched after the publication"
+    finally:
+        store.stop()
+
+
+def test_backend_without_a_catalogue_is_followed_by_its_size(tmp_path):
+    store = OxigraphServer()
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    triple = "<http://example.org/{0}> <http://example.org/p> \"{0}\" .\n"
+    try:
+        httpx.post(f"{store.base}/store?default", content=triple.format("a"),
+                   headers={"Content-Type": "application/n-triples"}).raise_for_status()
+        with LiveServer("--backend", f"{store.base}/query", "--backend-refresh", "0.5") as front:
+            assert httpx.get(front.url, params={"query": count}).json()["results"]["bindings"][0]["n"]["value"] == "1"
+            httpx.post(f"{store.base}/store?default", content=triple.format("b"),
+                       headers={"Content-Type": "application/n-triples"}).raise_for_status()
+            two = _wait_for(lambda: all(httpx.get(front.url, params={"query": count}).json()
+                                        ["results"]["bindings"][0]["n"]["value"] == "2" for _ in range(8)))
+            assert two, "the front kept serving the count it had cached"
+            # The service description's VoID count follows too.
+            assert _wait_for(lambda: all("void:triples 2" in httpx.get(front.url, headers={"Accept": "text/turtle"}).text
+                                         for _ in range(8)))
+    finally:
+        store.stop()
 
 
 def test_backend_down_is_a_502(tmp_path):

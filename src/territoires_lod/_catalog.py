@@ -31,7 +31,7 @@ def describe_dataset(dataset: Dataset, dumps: dict[str, bytes], *, iris: Iris) -
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns, override=True, replace=True)
-    catalogue = URIRef(f"{iris.base}catalogue")
+    catalogue = iris.catalogue
     ds = iris.dataset
     publisher = iris.thing("organisation/territoires-lod")
     licence = ETALAB_2

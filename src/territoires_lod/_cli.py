@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
                               "instead of dist/")
     p_serve.add_argument("--backend", metavar="URL",
                          help="answer queries with this SPARQL 1.1 endpoint instead of the embedded store")
+    p_serve.add_argument("--backend-refresh", type=float, default=30.0, metavar="SECONDS",
+                         help="with --backend: how often to check whether the backend's data changed (its "
+                              "catalogue's checksums, else its size), which drops cached answers; also the "
+                              "answers' max-age; 0: never (default: 30)")
     p_serve.add_argument("--timeout", type=float, default=10.0, help="time limit of a query in seconds (default: 10)")
     p_serve.add_argument("--max-query-bytes", type=int, default=64 * 1024, help="largest query accepted (default: 65536)")
     p_serve.add_argument("--max-result-mb", type=int, default=64, help="largest result served (default: 64 MiB)")
@@ -147,7 +151,8 @@ def _serve(args, iris: Iris) -> int:
                         max_result_bytes=args.max_result_mb << 20, cache_bytes=args.cache_mb << 20)
     try:
         serve(host=args.host, port=args.port, data=data or [], backend=args.backend, workers=args.workers,
-              fronts=args.fronts, settings=settings, site=site, on_disk=args.store == "disk")
+              fronts=args.fronts, settings=settings, site=site, on_disk=args.store == "disk",
+              backend_refresh=args.backend_refresh)
     except ValueError as exc:  # unreadable data file
         print(f"territoires-lod: {exc}", file=sys.stderr)
         return 2
@@ -173,7 +178,7 @@ def _publish(args, iris: Iris) -> int:
         _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris)
     try:
         sent = publish(url=args.url, dist_dir=project.dist, default_union=args.default_union,
-                       progress=_progress())
+                       catalogue_graph=str(iris.catalogue), progress=_progress())
     except PublishError as exc:
         print(f"territoires-lod: {exc}", file=sys.stderr)
         return 1

@@ -60,6 +60,10 @@ class Iris:
     def dataset(self) -> URIRef:
         return URIRef(f"{self.base}dataset")
 
+    @property
+    def catalogue(self) -> URIRef:
+        return URIRef(f"{self.base}catalogue")
+
     def distribution(self, fmt: str) -> URIRef:
         return URIRef(f"{self.base}dataset/distribution/{fmt}")
 

@@ -4,6 +4,11 @@ Each source's named graph is PUT as N-Triples to URL?graph=<graph IRI> (replacin
 had under that name), and the union of all of them to URL?default, as in the dumps; publishing
 twice gives the same store. The union is materialised rather than left to a store's "union
 default graph" mode, which in some stores (Oxigraph) repeats a triple once per graph holding it.
+
+Last, the catalogue (dist/catalogue.ttl: DCAT, with each dump's SHA-256) is PUT into its own graph,
+named by the catalogue's IRI and left out of the default graph, as in the dumps. It goes last
+because it marks the publication as complete: `serve --backend` reads the checksums from it to
+know that the data changed (see server/_remote.py), and drops the answers it cached.
 """
 
 from __future__ import annotations
@@ -32,26 +37,43 @@ def graphs_of(nquads: Path) -> dict[str, list[str]]:
     return graphs
 
 
-def publish(*, url: str, dist_dir: Path, default_union: bool = True, timeout: float = 60,
+def publish(*, url: str, dist_dir: Path, catalogue_graph: str, default_union: bool = True, timeout: float = 60,
             progress: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
-    """PUT every named graph (and optionally the union as default graph); return triples per graph."""
+    """PUT every named graph (and optionally the union as default graph), then the catalogue into
+    `catalogue_graph`; return triples per graph (the catalogue's as a count of lines sent)."""
     graphs = graphs_of(dist_dir / "territoires-industrie.nq")
+    catalogue = dist_dir / "catalogue.ttl"
+    if not catalogue.is_file():
+        raise PublishError(f"{catalogue}: missing (build the dumps first: territoires-lod build)")
     sent = {}
     for name, lines in sorted(graphs.items()):
-        _put(f"{url}{'&' if '?' in url else '?'}graph={urllib.parse.quote(name, safe='')}", lines, timeout)
+        _put(_graph_url(url, name), "".join(lines), timeout)
         sent[name] = len(lines)
         progress(f"PUT {len(lines)} triples into <{name}>")
     if default_union:
         union = sorted({line for lines in graphs.values() for line in lines})
-        _put(f"{url}{'&' if '?' in url else '?'}default", union, timeout)
+        _put(f"{url}{'&' if '?' in url else '?'}default", "".join(union), timeout)
         sent["default"] = len(union)
         progress(f"PUT {len(union)} triples into the default graph (union)")
+    _put(_graph_url(url, catalogue_graph), catalogue.read_text(encoding="utf-8"), timeout, media_type="text/turtle")
+    sent[catalogue_graph] = _triples_in(catalogue)
+    progress(f"PUT the catalogue ({sent[catalogue_graph]} triples) into <{catalogue_graph}>: publication complete")
     return sent
 
 
-def _put(target: str, lines: list[str], timeout: float) -> None:
-    request = urllib.request.Request(target, data="".join(lines).encode("utf-8"), method="PUT",
-                                     headers={"Content-Type": "application/n-triples"})
+def _graph_url(url: str, graph: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}graph={urllib.parse.quote(graph, safe='')}"
+
+
+def _triples_in(turtle: Path) -> int:
+    import pyoxigraph as ox
+
+    return sum(1 for _ in ox.parse(path=str(turtle), format=ox.RdfFormat.TURTLE))
+
+
+def _put(target: str, text: str, timeout: float, *, media_type: str = "application/n-triples") -> None:
+    request = urllib.request.Request(target, data=text.encode("utf-8"), method="PUT",
+                                     headers={"Content-Type": media_type})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - user-given URL
             response.read()

@@ -1,5 +1,6 @@
 """A result cache bounded in bytes: the published data is immutable between builds, so an
-answer keyed by (dataset version, query, dataset parameters, format) stays right until restart."""
+answer keyed by (dataset version, query, dataset parameters, format) stays right until the data changes
+(a restart, or a backend published again: see _remote.py)."""
 
 from __future__ import annotations
 

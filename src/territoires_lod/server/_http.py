@@ -182,6 +182,9 @@ class MemoHttpProtocol(HttpToolsProtocol):
             return
         key = self._memo_key()
         if key is not None:
+            dependencies = getattr(self.sparql_app, "endpoint_dependencies", None)  # an EndpointApp
+            if dependencies is not None:
+                self.memo.follow(dependencies()[0].version)
             hit = self.memo.get(key)
             if hit is not None:
                 first_line, head, body = hit
@@ -189,7 +192,7 @@ class MemoHttpProtocol(HttpToolsProtocol):
                 self.cycle = _ANSWERED  # its body and completion callbacks have nothing to do
                 self.on_response_complete()
                 return
-            self.scope[SCOPE_KEY] = (self.memo, key)  # type: ignore[literal-required]
+            self.scope[SCOPE_KEY] = (self.memo, key, self.memo.version)  # type: ignore[literal-required]
             if self.sparql_app is not None and not any(name in _PROXY_HEADERS for name, _ in self.headers):
                 self._answer_here(key[0])
                 return

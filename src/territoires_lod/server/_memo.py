@@ -11,7 +11,8 @@ from http import HTTPStatus
 
 from ._lru import BoundedLRU
 
-SCOPE_KEY = "territoires_lod.memo"  # scope entry: (memo, key) of a request the memo may learn
+# scope entry: (memo, key, data version when the request came) of a request the memo may learn
+SCOPE_KEY = "territoires_lod.memo"
 _STATUS_LINES: dict[int, bytes] = {}
 
 
@@ -35,8 +36,21 @@ class ResponseMemo:
 
     def __init__(self, *, max_bytes: int, max_entries: int = 8192) -> None:
         self.max_bytes = max_bytes
+        self._max_entries = max_entries
         self._entries = BoundedLRU(max_bytes=max_bytes, max_entries=max_entries)
+        self._version: str | None = None
         self.hits = 0
+
+    @property
+    def version(self) -> str | None:
+        return self._version
+
+    def follow(self, version: str) -> None:
+        """Forget every response when the data's version changes (a backend published again)."""
+        if version != self._version:
+            if self._version is not None:
+                self._entries = BoundedLRU(max_bytes=self.max_bytes, max_entries=self._max_entries)
+            self._version = version
 
     @property
     def size(self) -> int:
@@ -65,5 +79,6 @@ def remember(scope, *, status: int, headers: list[tuple[bytes, bytes]], body: by
     """Called by the ASGI handler with a response it sends that depends on the request alone."""
     memo_key = scope.get(SCOPE_KEY)
     if memo_key is not None:
-        memo, key = memo_key
-        memo.put(key, status_line=status_line(status), head=encode_headers(headers) + b"\r\n", body=body)
+        memo, key, version = memo_key
+        if version == memo.version:  # not an answer from before the data changed
+            memo.put(key, status_line=status_line(status), head=encode_headers(headers) + b"\r\n", body=body)

@@ -1,12 +1,21 @@
 """RemoteEngine: the same front before any SPARQL 1.1 endpoint, through SPARQLWrapper.
 
 SPARQLWrapper is blocking, so each query runs in a thread; its own timeout bounds the wait.
+
+The backend's data changes when it is published again, so the engine's `version` (part of every
+ETag and result cache key) follows it: every `refresh` seconds the engine reads the SHA-256
+checksums of the catalogue `territoires-lod publish` puts there last (spdx:checksumValue, in any
+named graph), and, for a backend without such a catalogue, the number of triples. When they
+change, so does the version: cached answers are no longer used and clients' ETags no longer
+match. Answers carry a max-age no longer than `refresh` (see _serve.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
 import socket
 import urllib.error
 
@@ -14,34 +23,69 @@ from ._engine import BackendUnavailable, DatasetStats, QueryEvaluationError, Que
     QuerySyntaxError, QueryTimedOut, prefix_advice
 
 
+log = logging.getLogger("territoires_lod.server")
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+CHECKSUMS = "SELECT DISTINCT ?sum WHERE { GRAPH ?g { ?c <http://spdx.org/rdf/terms#checksumValue> ?sum } }"
+
+
 class RemoteEngine:
-    def __init__(self, url: str, *, max_result_bytes: int = 1 << 26) -> None:
+    def __init__(self, url: str, *, max_result_bytes: int = 1 << 26, refresh: float = 30.0) -> None:
         self.url = url
         self._max_result_bytes = max_result_bytes
+        self.refresh = refresh  # seconds between two readings of the backend's version (0: never again)
         self.version = hashlib.sha256(url.encode()).hexdigest()[:20]
         self.stats = DatasetStats(0, {})
+        self._checksums: tuple[str, ...] | None = None
+        self._refresher: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """Read the backend's size once (for the service description), and its data version."""
-        try:
-            triples = await asyncio.to_thread(self._count)
-        except Exception:  # noqa: BLE001 - an unreachable backend is reported per query
-            return
-        self.stats = DatasetStats(triples, {})
-        # Immutable data between publications: the count changes when the data is republished.
-        self.version = hashlib.sha256(f"{self.url} {triples}".encode()).hexdigest()[:20]
+        """Read the backend's version and size (for the service description), then keep reading
+        them every `refresh` seconds."""
+        with contextlib.suppress(Exception):  # an unreachable backend is reported per query
+            await asyncio.to_thread(self._read_version)
+        if self.refresh > 0:
+            self._refresher = asyncio.create_task(self._keep_reading())
 
-    def _count(self) -> int:
+    async def read_version(self) -> bool:
+        """Read the backend's checksums (and size, when they changed or there are none); True
+        when the version changed. An unreachable backend leaves everything as it was (it is
+        reported per query)."""
+        try:
+            changed = await asyncio.to_thread(self._read_version)
+        except Exception:  # noqa: BLE001 - see above
+            return False
+        if changed:
+            log.info("the backend's data is version %s (%d triples): earlier answers are no longer served",
+                     self.version, self.stats.triples)
+        return changed
+
+    async def _keep_reading(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh)
+            await self.read_version()
+
+    def _read_version(self) -> bool:
+        checksums = tuple(sorted(row["sum"]["value"] for row in self._select(CHECKSUMS)))
+        if checksums and checksums == self._checksums:
+            return False  # a publication of ours, unchanged: no need to count again
+        triples = int(self._select(COUNT)[0]["n"]["value"])
+        version = hashlib.sha256(f"{self.url} {triples} {' '.join(checksums)}".encode()).hexdigest()[:20]
+        self._checksums = checksums
+        self.stats = DatasetStats(triples, {})
+        changed, self.version = version != self.version, version
+        return changed
+
+    def _select(self, query: str) -> list[dict]:
         import json
 
         from SPARQLWrapper import JSON, SPARQLWrapper
 
         client = SPARQLWrapper(self.url)
-        client.setQuery("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        client.setQuery(query)
         client.setReturnFormat(JSON)
         client.setTimeout(10)
-        data = json.loads(client.query().response.read())
-        return int(data["results"]["bindings"][0]["n"]["value"])
+        return json.loads(client.query().response.read())["results"]["bindings"]
 
     async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
         return await asyncio.to_thread(self._execute, job, timeout)
@@ -83,7 +127,10 @@ class RemoteEngine:
         return QueryResult(body, fmt)
 
     async def close(self) -> None:
-        return None
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
 
 
 def _first_line(exc: Exception) -> str:

@@ -25,11 +25,11 @@ def default_workers(fronts: int) -> int:
 
 
 def make_engine(*, data: list[Path], backend: str | None, workers: int, settings: Settings, fronts: int,
-                on_disk: bool = False):
+                on_disk: bool = False, backend_refresh: float = 30.0):
     if backend:
         from ._remote import RemoteEngine
 
-        return RemoteEngine(backend, max_result_bytes=settings.max_result_bytes)
+        return RemoteEngine(backend, max_result_bytes=settings.max_result_bytes, refresh=backend_refresh)
     from ._engine import EmbeddedEngine
 
     return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes, fronts=fronts,
@@ -47,13 +47,17 @@ class SiteOptions:
 
 def serve(*, host: str, port: int, data: list[Path], backend: str | None = None, workers: int | None = None,
           fronts: int | None = None, settings: Settings | None = None, log_level: str = "info",
-          site: SiteOptions | None = None, on_disk: bool = False) -> None:
+          site: SiteOptions | None = None, on_disk: bool = False, backend_refresh: float = 30.0) -> None:
     """Serve until interrupted. `fronts` HTTP front processes (default: cores) share the listening
     socket and the zygote, each with its own `workers` and an equal share of the result cache:
     the front's Python is the limit for cheap queries."""
     fronts = fronts or default_fronts()
     settings = settings or Settings()
     settings = replace(settings, cache_bytes=settings.cache_bytes // fronts)
+    if backend and backend_refresh > 0:
+        # The backend's data may be published again: clients keep an answer no longer than the
+        # front takes to notice (see _remote.py).
+        settings = replace(settings, max_age=min(settings.max_age, max(1, int(backend_refresh))))
     site = site or SiteOptions()
     loaded_site = None
     if site.dist_dir is not None:
@@ -64,7 +68,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     sock = _listen(host, port)
     engine = make_engine(data=data, backend=backend, workers=workers or default_workers(fronts), settings=settings,
-                         fronts=fronts, on_disk=on_disk)
+                         fronts=fronts, on_disk=on_disk, backend_refresh=backend_refresh)
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
     pages = f"; pages and IRIs at http://{host}:{port}/" if loaded_site is not None else ""
     print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql{pages} "
