@@ -34,24 +34,20 @@ def test_memo_is_bounded_in_bytes_and_entries_least_recently_used_out():
     assert memo.size <= 8000
 
 
-def test_memo_forgets_everything_when_the_data_version_changes():
+def test_memo_forgets_everything_when_told_the_data_changed():
     memo = ResponseMemo(max_bytes=1 << 20)
-    memo.follow("v1")
     memo.put(_key(1), status_line=b"HTTP/1.1 200 OK\r\n", head=b"\r\n", body=b"old")
-    memo.follow("v1")
-    assert memo.get(_key(1)) is not None
-    memo.follow("v2")  # a backend published again
+    memo.forget()  # a backend published again
     assert memo.get(_key(1)) is None and len(memo) == 0
 
 
-def test_an_answer_begun_before_the_version_changed_is_not_learnt():
+def test_an_answer_begun_before_the_data_changed_is_not_learnt():
     memo = ResponseMemo(max_bytes=1 << 20)
-    memo.follow("v1")
-    scope = {SCOPE_KEY: (memo, _key(1), memo.version)}
-    memo.follow("v2")  # while that request was being answered
+    scope = {SCOPE_KEY: (memo, _key(1), memo.generation)}
+    memo.forget()  # while that request was being answered
     remember(scope, status=200, headers=[(b"a", b"b")], body=b"old")
     assert memo.get(_key(1)) is None
-    scope = {SCOPE_KEY: (memo, _key(1), memo.version)}
+    scope = {SCOPE_KEY: (memo, _key(1), memo.generation)}
     remember(scope, status=200, headers=[(b"a", b"b")], body=b"new")
     assert memo.get(_key(1))[2] == b"new"
 

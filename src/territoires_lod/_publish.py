@@ -5,10 +5,11 @@ had under that name), and the union of all of them to URL?default, as in the dum
 twice gives the same store. The union is materialised rather than left to a store's "union
 default graph" mode, which in some stores (Oxigraph) repeats a triple once per graph holding it.
 
-Last, the catalogue (dist/catalogue.ttl: DCAT, with each dump's SHA-256) is PUT into its own graph,
-named by the catalogue's IRI and left out of the default graph, as in the dumps. It goes last
-because it marks the publication as complete: `serve --backend` reads the checksums from it to
-know that the data changed (see server/_remote.py), and drops the answers it cached.
+The catalogue (dist/catalogue.ttl: DCAT, with each dump's SHA-256) has its own graph, named by the
+catalogue's IRI and left out of the default graph, as in the dumps. It is emptied first and PUT
+last: `serve --backend` reads the checksums from it to know that the data changed (see
+server/_remote.py) and stops serving what it cached, both when a publication starts (answers
+computed while graphs are replaced are not kept past it) and when it is complete.
 """
 
 from __future__ import annotations
@@ -39,13 +40,15 @@ def graphs_of(nquads: Path) -> dict[str, list[str]]:
 
 def publish(*, url: str, dist_dir: Path, catalogue_graph: str, default_union: bool = True, timeout: float = 60,
             progress: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
-    """PUT every named graph (and optionally the union as default graph), then the catalogue into
-    `catalogue_graph`; return triples per graph (the catalogue's as a count of lines sent)."""
+    """Empty `catalogue_graph`, PUT every named graph (and optionally the union as default graph),
+    then the catalogue into `catalogue_graph`; return the triples sent per graph."""
     graphs = graphs_of(dist_dir / "territoires-industrie.nq")
     catalogue = dist_dir / "catalogue.ttl"
     if not catalogue.is_file():
         raise PublishError(f"{catalogue}: missing (build the dumps first: territoires-lod build)")
     sent = {}
+    _delete(_graph_url(url, catalogue_graph), timeout)
+    progress(f"DELETE <{catalogue_graph}>: publication started")
     for name, lines in sorted(graphs.items()):
         _put(_graph_url(url, name), "".join(lines), timeout)
         sent[name] = len(lines)
@@ -74,14 +77,26 @@ def _triples_in(turtle: Path) -> int:
 def _put(target: str, text: str, timeout: float, *, media_type: str = "application/n-triples") -> None:
     request = urllib.request.Request(target, data=text.encode("utf-8"), method="PUT",
                                      headers={"Content-Type": media_type})
+    _send(request, timeout, incomplete=True)  # every PUT comes after the catalogue was emptied
+
+
+def _delete(target: str, timeout: float) -> None:
+    _send(urllib.request.Request(target, method="DELETE"), timeout, absent_ok=True)
+
+
+def _send(request: urllib.request.Request, timeout: float, *, absent_ok: bool = False, incomplete: bool = False) -> None:
+    target = request.full_url
+    again = " (the publication is incomplete: publish again)" if incomplete else ""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - user-given URL
             response.read()
     except urllib.error.HTTPError as exc:
+        if absent_ok and exc.code == 404:  # nothing to delete: a first publication
+            return
         detail = exc.read(500).decode("utf-8", "replace").strip()
-        raise PublishError(f"{target}: the store answered {exc.code} {exc.reason}: {detail}") from None
+        raise PublishError(f"{target}: the store answered {exc.code} {exc.reason}: {detail}{again}") from None
     except urllib.error.URLError as exc:
-        raise PublishError(f"{target}: cannot reach the store ({exc.reason})") from None
+        raise PublishError(f"{target}: cannot reach the store ({exc.reason}){again}") from None
 
 
 class PublishError(Exception):

@@ -6,8 +6,8 @@ memo (_memo.py) short-cuts that: a request whose bytes (request line and every h
 answered before from the cache gets the same response bytes, written from the parser's callback.
 
 Only answers that depend on nothing but the request are memoised (a cached 200 or a 304 to a
-query: the data is immutable while the server runs), so replaying them is exact; the Date header
-is the server's current one. Anything else (a body, `Connection: close`, a pipelined request
+query: the data is immutable while the server runs, and when a backend's data changes the memo
+forgets everything), so replaying them is exact; the Date header is the server's current one. Anything else (a body, `Connection: close`, a pipelined request
 behind one still running, another path) takes uvicorn's usual way.
 
 The same requests, when the memo has no answer, are answered by `_Express` when they are GET or
@@ -182,9 +182,6 @@ class MemoHttpProtocol(HttpToolsProtocol):
             return
         key = self._memo_key()
         if key is not None:
-            dependencies = getattr(self.sparql_app, "endpoint_dependencies", None)  # an EndpointApp
-            if dependencies is not None:
-                self.memo.follow(dependencies()[0].version)
             hit = self.memo.get(key)
             if hit is not None:
                 first_line, head, body = hit
@@ -192,7 +189,7 @@ class MemoHttpProtocol(HttpToolsProtocol):
                 self.cycle = _ANSWERED  # its body and completion callbacks have nothing to do
                 self.on_response_complete()
                 return
-            self.scope[SCOPE_KEY] = (self.memo, key, self.memo.version)  # type: ignore[literal-required]
+            self.scope[SCOPE_KEY] = (self.memo, key, self.memo.generation)  # type: ignore[literal-required]
             if self.sparql_app is not None and not any(name in _PROXY_HEADERS for name, _ in self.headers):
                 self._answer_here(key[0])
                 return

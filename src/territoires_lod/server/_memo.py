@@ -11,7 +11,7 @@ from http import HTTPStatus
 
 from ._lru import BoundedLRU
 
-# scope entry: (memo, key, data version when the request came) of a request the memo may learn
+# scope entry: (memo, key, the memo's generation when the request came) of a request it may learn
 SCOPE_KEY = "territoires_lod.memo"
 _STATUS_LINES: dict[int, bytes] = {}
 
@@ -38,19 +38,14 @@ class ResponseMemo:
         self.max_bytes = max_bytes
         self._max_entries = max_entries
         self._entries = BoundedLRU(max_bytes=max_bytes, max_entries=max_entries)
-        self._version: str | None = None
+        self.generation = 0  # how many times it forgot everything
         self.hits = 0
 
-    @property
-    def version(self) -> str | None:
-        return self._version
-
-    def follow(self, version: str) -> None:
-        """Forget every response when the data's version changes (a backend published again)."""
-        if version != self._version:
-            if self._version is not None:
-                self._entries = BoundedLRU(max_bytes=self.max_bytes, max_entries=self._max_entries)
-            self._version = version
+    def forget(self) -> None:
+        """Forget every response: the data changed (a backend published again, see _remote.py).
+        A response begun before is not learnt either (see `remember`)."""
+        self._entries = BoundedLRU(max_bytes=self.max_bytes, max_entries=self._max_entries)
+        self.generation += 1
 
     @property
     def size(self) -> int:
@@ -79,6 +74,6 @@ def remember(scope, *, status: int, headers: list[tuple[bytes, bytes]], body: by
     """Called by the ASGI handler with a response it sends that depends on the request alone."""
     memo_key = scope.get(SCOPE_KEY)
     if memo_key is not None:
-        memo, key, version = memo_key
-        if version == memo.version:  # not an answer from before the data changed
+        memo, key, generation = memo_key
+        if generation == memo.generation:  # not an answer from before the data changed
             memo.put(key, status_line=status_line(status), head=encode_headers(headers) + b"\r\n", body=body)

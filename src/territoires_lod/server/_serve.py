@@ -116,7 +116,10 @@ def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) ->
     try:  # uvicorn's httptools protocol, with the memo of repeated answers (see _http.py)
         from ._http import protocol_with_memo
 
-        http = protocol_with_memo(ResponseMemo(max_bytes=max(1 << 20, settings.cache_bytes // 4)), sparql_app=app)
+        memo = ResponseMemo(max_bytes=max(1 << 20, settings.cache_bytes // 4))
+        if hasattr(engine, "on_new_version"):  # a backend whose data can change (_remote.py)
+            engine.on_new_version(memo.forget)
+        http = protocol_with_memo(memo, sparql_app=app)
     except ImportError:  # no httptools (PyPy): uvicorn's own choice
         http = "auto"
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=2, http=http)
