@@ -7,8 +7,9 @@ answered before from the cache gets the same response bytes, written from the pa
 
 Only answers that depend on nothing but the request are memoised (a cached 200 or a 304 to a
 query: the data is immutable while the server runs, and when a backend's data changes the memo
-forgets everything), so replaying them is exact; the Date header is the server's current one. Anything else (a body, `Connection: close`, a pipelined request
-behind one still running, another path) takes uvicorn's usual way.
+forgets everything), so replaying them is exact; the Date header is the server's current one.
+Anything else (a body, `Connection: close`, a pipelined request behind one still running, another
+path) takes uvicorn's usual way.
 
 The same requests, when the memo has no answer, are answered by `_Express` when they are GET or
 HEAD of the app's /sparql (`start_sparql`: no ASGI exchange, no task; the response is written
