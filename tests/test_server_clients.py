@@ -237,6 +237,12 @@ def test_backend_down_is_a_502(tmp_path):
     assert "cannot be reached" in response.text
 
 
+def test_publish_to_a_url_that_is_no_graph_store_says_so(oxigraph, dist, capsys):
+    code = cli_main(["--root", str(dist.parent), "publish", f"{oxigraph.base}/query"])
+    assert code == 1
+    assert "Graph Store Protocol URL" in capsys.readouterr().err
+
+
 def test_publish_to_nowhere_fails_clearly(dist, capsys):
     code = cli_main(["--root", str(dist.parent), "publish", f"http://127.0.0.1:{free_port()}/store"])
     assert code == 1

@@ -94,6 +94,9 @@ def _send(request: urllib.request.Request, timeout: float, *, absent_ok: bool = 
         if absent_ok and exc.code == 404:  # nothing to delete: a first publication
             return
         detail = exc.read(500).decode("utf-8", "replace").strip()
+        if exc.code in (404, 405):  # most likely not the store's Graph Store Protocol URL at all
+            again = (" (is this the store's Graph Store Protocol URL? Oxigraph: http://host:7878/store, "
+                     "Fuseki: http://host:3030/DATASET/data)")
         raise PublishError(f"{target}: the store answered {exc.code} {exc.reason}: {detail}{again}") from None
     except urllib.error.URLError as exc:
         raise PublishError(f"{target}: cannot reach the store ({exc.reason}){again}") from None
