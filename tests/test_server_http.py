@@ -24,13 +24,13 @@ class _Server:
     which way they came (`ways`: "short" or "uvicorn") and answers repeatable requests (those
     with `repeat` in the query string); `fail` in the query string raises."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, read_seconds: float = 30.0) -> None:
         self.calls = 0
         self.ways: list[str] = []
         self.memo = ResponseMemo(max_bytes=1 << 20)
         self.port = free_port()
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                http=protocol_with_memo(self.memo, sparql_app=self.app),
+                                http=protocol_with_memo(self.memo, sparql_app=self.app, read_seconds=read_seconds),
                                 log_level="critical", lifespan="off", interface="asgi3")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -197,3 +197,60 @@ def test_the_endpoint_replays_cached_answers_exactly(dist):
     assert len({_without_date(r) for r in csv}) == 1 and b"text/csv" in csv[0]
     assert b"application/sparql-results+json" in json and b'"bindings"' in json
     assert [r.split(b"\r\n")[0] for r in not_modified] == [b"HTTP/1.1 304 Not Modified"] * 2
+
+
+# --- requests that never end: bounded in size and in time ----------------------------------------
+
+def test_a_head_longer_than_the_limit_is_a_431(server):
+    from territoires_lod.server._http import MAX_HEAD_BYTES
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"GET /sparql?q=1 HTTP/1.1\r\nHost: t\r\nX-Big: ")
+        sent, refused = 0, b""
+        try:
+            while sent < 4 * MAX_HEAD_BYTES:
+                sock.sendall(b"x" * 8192)
+                sent += 8192
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        refused = sock.recv(4096)
+    assert refused.startswith(b"HTTP/1.1 431 ") and b"POST" in refused
+    assert server.calls == 0
+
+
+def test_a_long_request_within_the_limit_is_answered(server):
+    response = _exchange(server.port, _get("/sparql?q=" + "a" * 60000, "X-Long: " + "b" * 30000))[0]
+    assert response.startswith(b"HTTP/1.1 200 ")
+
+
+@pytest.fixture()
+def impatient_server():
+    with _Server(read_seconds=0.6) as running:
+        yield running
+
+
+@pytest.mark.parametrize("raw", [
+    b"",  # a connection that sends nothing
+    b"GET /sparql?q=1 HTTP/1.1\r\nHost: t\r\n",  # headers that never end
+    b"POST /sparql HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab",  # a body that never ends
+])
+def test_a_request_not_sent_in_time_is_a_408_and_the_connection_closes(impatient_server, raw):
+    import time
+
+    with socket.create_connection(("127.0.0.1", impatient_server.port), timeout=5) as sock:
+        start = time.monotonic()
+        sock.sendall(raw)
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+        elapsed = time.monotonic() - start
+    assert data.startswith(b"HTTP/1.1 408 ") and b"connection: close" in data
+    assert 0.5 < elapsed < 2
+    # The server goes on (an app waiting for the body is told the client is gone).
+    assert _exchange(impatient_server.port, _get("/sparql?q=1"))[0].startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_slow_answer_is_not_cut_by_the_read_limit(impatient_server):
+    # The limit is on reading the request; kept-alive connections then get the next request's.
+    responses = _exchange(impatient_server.port, _get("/sparql?q=1") * 2, responses=2)
+    assert [r[:13] for r in responses] == [b"HTTP/1.1 200 "] * 2

@@ -30,6 +30,14 @@ from ._memo import SCOPE_KEY, ResponseMemo, encode_headers, remember, status_lin
 _PREFIX = b"/sparql?"
 # The longest URL uvicorn's parser (httptools' parse_url, 16-bit offsets) reads.
 MAX_URL_BYTES = 65535
+# A request line and headers longer than this get a 431: without a bound, the parser's work grows
+# with the square of a header's length, and one client can hold a front's CPU for seconds.
+MAX_HEAD_BYTES = MAX_URL_BYTES + 64 * 1024
+# Seconds a client has to send a whole request (line, headers, body) once it has begun, or to
+# begin one on a new connection: without it, clients that send nothing, or a byte now and then,
+# hold their connections (and the front's file descriptors) for ever. Between requests on a
+# kept-alive connection, uvicorn's own keep-alive timeout applies.
+REQUEST_READ_SECONDS = 30.0
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 _PROXY_HEADERS = frozenset((b"x-forwarded-for", b"x-forwarded-proto", b"forwarded"))
 # What uvicorn sends when an app fails before responding.
@@ -175,8 +183,59 @@ class MemoHttpProtocol(HttpToolsProtocol):
 
     memo: ResponseMemo
     sparql_app = None
+    _head_done = False
+    _head_bytes = 0
+    read_seconds = REQUEST_READ_SECONDS
+    _reading_since: float | None = None  # loop time a request (or the connection) began, until it is read
+    _sweeping: set = set()  # loops with a sweeper of slow requests running (one per front)
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._reading_since = self.loop.time()
+        if self.loop not in self._sweeping:
+            self._sweeping.add(self.loop)
+            # A sweep every sixth of the allowance, rather than a timer per request (which costs more).
+            _sweep_slow_requests(self.loop, self.server_state.connections, self.read_seconds / 6)
+
+    def data_received(self, data: bytes) -> None:
+        if not self._head_done:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if not self._head_done and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+            self._refuse(431, f"The request line and headers are longer than this server reads ({MAX_HEAD_BYTES} "
+                              "bytes); send a long query with POST (a form, or the query itself as "
+                              "application/sparql-query).")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_done, self._head_bytes = False, 0
+        if self._reading_since is None:
+            self._reading_since = self.loop.time()
+
+    def on_message_complete(self) -> None:
+        self._reading_since = None
+        super().on_message_complete()
+
+    def refuse_if_slow(self, now: float) -> None:
+        """408 if the request being read (or the first, on a new connection) is overdue."""
+        since = self._reading_since
+        if since is None or now - since < self.read_seconds or self.transport.is_closing():
+            return
+        if self.pipeline or (not self._head_done and self.cycle is not None and not self.cycle.response_complete):
+            return  # still answering a request before this one: its time limit applies
+        self._refuse(408, f"The request was not received within {self.read_seconds:g} s.")
+
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer `status` with `message` and close: the request cannot be read any further."""
+        body = (message + "\n").encode("utf-8")
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(body)),
+                   (b"connection", b"close")]
+        self.transport.write(b"".join((status_line(status), _server_head(self.server_state.default_headers),
+                                       encode_headers(headers), b"\r\n", body)))
+        self.transport.close()
 
     def on_headers_complete(self) -> None:
+        self._head_done = True
         if len(self.url) > MAX_URL_BYTES and self.sparql_app is not None and not self.pipeline \
                 and (self.cycle is None or self.cycle.response_complete):  # else uvicorn's way: a bare 400
             self._refuse_long_url()
@@ -241,5 +300,15 @@ class MemoHttpProtocol(HttpToolsProtocol):
         return (method, self.url, *self.headers)
 
 
-def protocol_with_memo(memo: ResponseMemo, *, sparql_app=None) -> type[MemoHttpProtocol]:
-    return type("BoundMemoHttpProtocol", (MemoHttpProtocol,), {"memo": memo, "sparql_app": sparql_app})
+def _sweep_slow_requests(loop, connections: set, every: float) -> None:
+    now = loop.time()
+    for protocol in list(connections):
+        if isinstance(protocol, MemoHttpProtocol):
+            protocol.refuse_if_slow(now)
+    loop.call_later(every, _sweep_slow_requests, loop, connections, every)
+
+
+def protocol_with_memo(memo: ResponseMemo, *, sparql_app=None,
+                       read_seconds: float = REQUEST_READ_SECONDS) -> type[MemoHttpProtocol]:
+    return type("BoundMemoHttpProtocol", (MemoHttpProtocol,),
+                {"memo": memo, "sparql_app": sparql_app, "read_seconds": read_seconds})

@@ -13,6 +13,9 @@ from .._allocator import allocator_in_use
 from ._answer import Settings
 
 
+MAX_CONNECTIONS_PER_FRONT = 4096
+
+
 def default_fronts() -> int:
     # The front's Python (HTTP, protocol, IPC) is what limits cheap queries: one per core.
     return os.cpu_count() or 1
@@ -122,7 +125,11 @@ def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) ->
         http = protocol_with_memo(memo, sparql_app=app)
     except ImportError:  # no httptools (PyPy): uvicorn's own choice
         http = "auto"
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=2, http=http)
+    # Past this many open connections a front answers 503 at once, rather than running out of file
+    # descriptors and dropping connections without a word (a public deployment belongs behind a
+    # reverse proxy that limits connections per client: see the README).
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=2, http=http,
+                            limit_concurrency=MAX_CONNECTIONS_PER_FRONT)
     uvicorn.Server(config).run(sockets=[sock])  # run(), not asyncio.run(serve()): uvloop when installed
 
 
