@@ -33,7 +33,7 @@ def run(coro):
 
 async def with_engine(paths, body, **kwargs):
     engine = EmbeddedEngine(paths, workers=kwargs.pop("workers", 2), max_result_bytes=kwargs.pop("max_result_bytes", 1 << 24),
-                            on_disk=kwargs.pop("on_disk", False))
+                            on_disk=kwargs.pop("on_disk", False), max_query_memory=kwargs.pop("max_query_memory", 0))
     await engine.start()
     try:
         return await body(engine)
@@ -98,6 +98,27 @@ def test_result_cap(nquads):
         small = await engine.execute(job("SELECT * WHERE { ?s ?p ?o } LIMIT 1"), timeout=10)
         assert small.body
     run(with_engine(nquads, body, max_result_bytes=10_000))
+
+
+def _memory_hog() -> str:
+    """A small query that builds strings of hundreds of megabytes (each BIND copies the last 40 times)."""
+    binds = ['BIND("%s" AS ?v0)' % ("x" * 1000)]
+    binds += [f'BIND(CONCAT({",".join([f"?v{i}"] * 40)}) AS ?v{i + 1})' for i in range(4)]
+    return "SELECT (STRLEN(?v4) AS ?n) WHERE { %s }" % " ".join(binds)
+
+
+def test_a_query_that_needs_more_memory_than_allowed_is_stopped_at_once(nquads):
+    async def body(engine):
+        start = time.monotonic()
+        with pytest.raises(QueryEvaluationError, match="more memory than a query may use"):
+            await engine.execute(job(_memory_hog()), timeout=30)
+        assert time.monotonic() - start < 5  # not at the time limit
+        result = await engine.execute(job(COUNT), timeout=10)  # a fresh worker answers
+        assert b'"10"' in result.body
+        # A query within the allowance is answered (the allowance is on top of the shared store).
+        within = await engine.execute(job("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a ?e }"), timeout=30)
+        assert b'"n"' in within.body
+    run(with_engine(nquads, body, max_query_memory=64 << 20))
 
 
 def test_crashed_workers_are_replaced(nquads):

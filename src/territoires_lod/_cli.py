@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
                               "answers' max-age; 0: never (default: 30)")
     p_serve.add_argument("--timeout", type=float, default=10.0, help="time limit of a query in seconds (default: 10)")
     p_serve.add_argument("--max-query-bytes", type=int, default=64 * 1024, help="largest query accepted (default: 65536)")
+    p_serve.add_argument("--max-query-memory-mb", type=int, default=1024,
+                         help="memory a query may take in its worker, beyond the shared store; past it the "
+                              "query is stopped (default: 1024 MiB; 0: no limit)")
     p_serve.add_argument("--max-result-mb", type=int, default=64, help="largest result served (default: 64 MiB)")
     p_serve.add_argument("--cache-mb", type=int, default=128, help="result cache size (default: 128 MiB)")
     p_serve.add_argument("--rebuild", action="store_true", help="build dist/ even if it exists")
@@ -148,7 +151,8 @@ def _serve(args, iris: Iris) -> int:
             print(f"territoires-lod: --data: {path}: no such file", file=sys.stderr)
             return 2
     settings = Settings(timeout=args.timeout, max_query_bytes=args.max_query_bytes,
-                        max_result_bytes=args.max_result_mb << 20, cache_bytes=args.cache_mb << 20)
+                        max_result_bytes=args.max_result_mb << 20, cache_bytes=args.cache_mb << 20,
+                        max_query_memory_bytes=args.max_query_memory_mb << 20)
     try:
         serve(host=args.host, port=args.port, data=data or [], backend=args.backend, workers=args.workers,
               fronts=args.fronts, settings=settings, site=site, on_disk=args.store == "disk",

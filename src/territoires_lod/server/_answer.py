@@ -28,6 +28,7 @@ class Settings:
     cache_bytes: int = 128 * 1024 * 1024
     cache_entry_bytes: int = 8 * 1024 * 1024
     max_age: int = 3600
+    max_query_memory_bytes: int = 1 << 30  # memory a query's worker may take beyond the shared store
 
 
 @dataclass

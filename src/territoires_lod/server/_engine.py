@@ -129,7 +129,8 @@ class EmbeddedEngine:
     """pyoxigraph; queries run in forked worker processes (_pool.py) with a hard time limit."""
 
     def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int, long_workers: int | None = None,
-                 on_disk: bool = False, isolate_network: bool = True, fronts: int = 1) -> None:
+                 on_disk: bool = False, isolate_network: bool = True, fronts: int = 1,
+                 max_query_memory: int = 0) -> None:
         from ._worker import start_zygote
 
         def load():
@@ -140,7 +141,7 @@ class EmbeddedEngine:
 
         # Fork now, before the event loop or any thread exists; the data is loaded in the zygote.
         self._zygote_pid, self._controls, (self.version, self.stats) = start_zygote(
-            load, fronts=fronts, isolate=isolate_network)
+            load, fronts=fronts, isolate=isolate_network, query_memory=max_query_memory)
         self._control = self._controls[0]
         self._workers = workers
         self._long_workers = long_workers
@@ -183,8 +184,11 @@ class EmbeddedEngine:
             raise ServerBusy("Too many long queries were running at once: this one, which had run longest, "
                              "was stopped to make room. Try again shortly, or make it more selective.") from None
         except WorkerCrashed:
-            raise QueryEvaluationError("The query stopped its worker process: it needed too much memory, or is "
-                                       "nested too deeply for the parser. Make it more selective or flatter.") from None
+            raise QueryEvaluationError(
+                "The query stopped its worker process: it needed more memory than a query may use here, "
+                "is nested too deeply for the parser, or met a fault of the query engine (Oxigraph; the "
+                "server's log has its message). Make it more selective or flatter, or write it "
+                "another way.") from None
         return _result(reply, job, seconds)
 
     async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:

@@ -36,7 +36,7 @@ def make_engine(*, data: list[Path], backend: str | None, workers: int, settings
     from ._engine import EmbeddedEngine
 
     return EmbeddedEngine(data, workers=workers, max_result_bytes=settings.max_result_bytes, fronts=fronts,
-                          on_disk=on_disk)
+                          on_disk=on_disk, max_query_memory=settings.max_query_memory_bytes)
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,24 @@ def isolate_network() -> bool:
         return False
 
 
-def zygote_loop(data, controls: list[socket.socket], *, isolate: bool) -> None:
+def limit_memory(extra_bytes: int) -> None:
+    """Let this process's private memory grow by at most `extra_bytes` more than it has now (the
+    store it shares with the zygote included): past it, an allocation fails and the engine aborts
+    the process, which the front reports. Without it, memory is bounded only by the time limit (a
+    query can build strings at half a gigabyte a second per core)."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            data = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmData:"))
+    except (OSError, StopIteration, ValueError):
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = data + extra_bytes if hard == resource.RLIM_INFINITY else min(hard, data + extra_bytes)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def zygote_loop(data, controls: list[socket.socket], *, isolate: bool, query_memory: int = 0) -> None:
     """Fork a worker for every socket a front sends, on that front's control socket; exit when
     every front is gone. A worker answers from `data.open()` (_engine.InMemoryData, OnDiskData)."""
     import selectors
@@ -161,8 +178,14 @@ def zygote_loop(data, controls: list[socket.socket], *, isolate: bool) -> None:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker stops with its process group
                 if isolate:
                     isolate_network()
+                # Rust's backtraces would put dozens of lines in the log for each query that trips
+                # an engine fault; its one-line message is enough (and the client gets ours).
+                os.environ["RUST_BACKTRACE"] = "0"
                 try:
-                    worker_loop(data.open(), worker_sock)
+                    store = data.open()
+                    if query_memory:
+                        limit_memory(query_memory)
+                    worker_loop(store, worker_sock)
                 finally:
                     sys.stdout.flush()
                     os._exit(0)
@@ -170,7 +193,8 @@ def zygote_loop(data, controls: list[socket.socket], *, isolate: bool) -> None:
             control.sendall(pid.to_bytes(4, "big"))
 
 
-def start_zygote(load, *, fronts: int = 1, isolate: bool = True) -> tuple[int, list[socket.socket], object]:
+def start_zygote(load, *, fronts: int = 1, isolate: bool = True,
+                 query_memory: int = 0) -> tuple[int, list[socket.socket], object]:
     """Fork the zygote now (call before any thread or event loop starts). The zygote calls
     `load()` itself, so the store only ever lives in the zygote and, shared copy-on-write, in
     its workers: the front processes never hold (or keep the freed pages of) the data.
@@ -189,7 +213,7 @@ def start_zygote(load, *, fronts: int = 1, isolate: bool = True) -> tuple[int, l
                 os._exit(1)
             _wire.send(pairs[0][1], ("ok", report))
             try:
-                zygote_loop(data, [zygote for _, zygote in pairs], isolate=isolate)
+                zygote_loop(data, [zygote for _, zygote in pairs], isolate=isolate, query_memory=query_memory)
             finally:
                 data.close()
         finally:
