@@ -224,8 +224,118 @@ def test_backend_without_a_catalogue_is_followed_by_its_size(tmp_path):
             httpx.post(f"{store.base}/store?default", content=triple.format("b"),
                        headers={"Content-Type": "application/n-triples"}).raise_for_status()
             assert _wait_for(lambda: counted(front) == "2"), "the front kept serving the count it had cached"
-            # The service description's VoID count follows too.
-            assert "void:triples 2" in httpx.get(front.url, headers={"Accept": "text/turtle"}).text
+            # The service description's VoID count follows too, within the period.
+            assert _wait_for(lambda: "void:triples 2" in httpx.get(front.url, headers={"Accept": "text/turtle"}).text)
+    finally:
+        store.stop()
+
+
+def test_a_backend_that_stops_mid_answer_is_a_503_never_a_cached_200(dist):
+    """Oxigraph at its own time limit writes "cancelled" into an answer it has begun: the front
+    checks every answer whole before sending or caching it."""
+    from territoires_lod._publish import publish
+
+    cartesian = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    store = OxigraphServer("--timeout-s", "1")
+    try:
+        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+        with LiveServer("--backend", f"{store.base}/query", "--timeout", "10", "--fronts", "1") as front:
+            for accept in ("text/csv", "application/sparql-results+json", "text/csv"):
+                response = httpx.get(front.url, params={"query": cartesian}, headers={"Accept": accept}, timeout=30)
+                assert response.status_code == 503, response.text
+                assert "time limit" in response.text and "etag" not in response.headers
+    finally:
+        store.stop()
+
+
+def test_the_front_time_limit_bounds_an_answer_that_keeps_coming(dist):
+    from territoires_lod._publish import publish
+
+    endless = ("SELECT ?c WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+               "FILTER(?c = ?f && ?f = ?i && ?a != ?d) }")
+    store = OxigraphServer()
+    try:
+        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+        with LiveServer("--backend", f"{store.base}/query", "--timeout", "2", "--fronts", "1") as front:
+            import time
+
+            start = time.monotonic()
+            response = httpx.get(front.url, params={"query": endless}, headers={"Accept": "text/csv"}, timeout=30)
+            assert response.status_code == 503 and time.monotonic() - start < 4
+    finally:
+        store.stop()
+
+
+def test_slow_backend_queries_do_not_hold_the_cheap_ones(dist):
+    """Each backend query holds a thread while it waits: a handful of slow ones must not take them all."""
+    import concurrent.futures
+    import time
+
+    from territoires_lod._publish import publish
+
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    store = OxigraphServer("--timeout-s", "4")
+    try:
+        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+        with LiveServer("--backend", f"{store.base}/query", "--timeout", "3", "--fronts", "1") as front, \
+                concurrent.futures.ThreadPoolExecutor(10) as pool:
+            pending = [pool.submit(httpx.get, front.url, params={"query": slow + f" #{i}"}, timeout=30)
+                       for i in range(10)]
+            time.sleep(0.5)
+            start = time.monotonic()
+            cheap = httpx.get(front.url, params={"query": TERRITORIES}, timeout=30)
+            assert cheap.status_code == 200 and time.monotonic() - start < 2
+            assert {f.result().status_code for f in pending} == {503}
+    finally:
+        store.stop()
+
+
+def test_the_backend_answers_as_the_embedded_store_would(dist):
+    """Relative IRIs resolve against the endpoint's URL, not the backend's; syntax errors keep the
+    backend's position; every format is written by the front from a checked answer."""
+    from territoires_lod._publish import publish
+
+    store = OxigraphServer()
+    try:
+        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+        with LiveServer("--backend", f"{store.base}/query", "--fronts", "1") as front:
+            relative = httpx.get(front.url, params={"query": "SELECT ?x WHERE { BIND(<foo> AS ?x) }"})
+            assert relative.json()["results"]["bindings"][0]["x"]["value"] == f"{front.base}/foo"
+            bad = httpx.get(front.url, params={"query": "SELECT ?s WHERE { ?s ?p }"})
+            assert bad.status_code == 400 and "error at 1:" in bad.text
+            for accept, marker in [("text/tab-separated-values", "?t"), ("application/sparql-results+xml", "<sparql"),
+                                   ("text/csv", "t\r\n")]:
+                answer = httpx.get(front.url, params={"query": TERRITORIES}, headers={"Accept": accept})
+                assert answer.status_code == 200 and marker in answer.text and answer.text.count("territoire/") == 10
+            for accept in ("application/n-quads", "application/trig", "text/turtle", "application/ld+json"):
+                graph = httpx.get(front.url, params={"query": CONSTRUCT}, headers={"Accept": accept})
+                assert graph.status_code == 200 and graph.headers["content-type"].startswith(accept)
+                parsed = rdflib.Dataset().parse(data=graph.text, format={"application/n-quads": "nquads",
+                                                                          "application/trig": "trig",
+                                                                          "text/turtle": "turtle",
+                                                                          "application/ld+json": "json-ld"}[accept])
+                assert len(parsed) == 10
+    finally:
+        store.stop()
+
+
+def test_answers_computed_while_the_backend_was_emptied_are_not_served_after_it_is_published_again(dist):
+    from territoires_lod._publish import publish
+
+    store = OxigraphServer()
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    other = "SELECT (COUNT(*) AS ?m) WHERE { ?s ?p ?o }"
+    try:
+        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+        with LiveServer("--backend", f"{store.base}/query", "--backend-refresh", "2", "--fronts", "1") as front:
+            assert httpx.get(front.url, params={"query": count}).json()["results"]["bindings"][0]["n"]["value"] == "1919"
+            httpx.post(f"{store.base}/update", content="DROP ALL",
+                       headers={"Content-Type": "application/sparql-update"}).raise_for_status()
+            for _ in range(2):  # asked (and cached) before the front notices, most likely
+                httpx.get(front.url, params={"query": other})
+            publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)  # the same build again
+            assert _wait_for(lambda: httpx.get(front.url, params={"query": other}).json()
+                             ["results"]["bindings"][0]["m"]["value"] == "1919"), "an answer of the empty store stayed"
     finally:
         store.stop()
 

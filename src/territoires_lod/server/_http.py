@@ -186,6 +186,7 @@ class MemoHttpProtocol(HttpToolsProtocol):
     _head_done = False
     _head_bytes = 0
     read_seconds = REQUEST_READ_SECONDS
+    data_version = None  # with a backend whose data changes: its engine's version, read before the memo
     _reading_since: float | None = None  # loop time a request (or the connection) began, until it is read
     _sweeping: set = set()  # loops with a sweeper of slow requests running (one per front)
 
@@ -242,6 +243,8 @@ class MemoHttpProtocol(HttpToolsProtocol):
             return
         key = self._memo_key()
         if key is not None:
+            if self.data_version is not None:
+                self.data_version()  # a version that expired makes the memo forget (see _remote.py)
             hit = self.memo.get(key)
             if hit is not None:
                 first_line, head, body = hit
@@ -308,7 +311,8 @@ def _sweep_slow_requests(loop, connections: set, every: float) -> None:
     loop.call_later(every, _sweep_slow_requests, loop, connections, every)
 
 
-def protocol_with_memo(memo: ResponseMemo, *, sparql_app=None,
-                       read_seconds: float = REQUEST_READ_SECONDS) -> type[MemoHttpProtocol]:
+def protocol_with_memo(memo: ResponseMemo, *, sparql_app=None, read_seconds: float = REQUEST_READ_SECONDS,
+                       data_version=None) -> type[MemoHttpProtocol]:
     return type("BoundMemoHttpProtocol", (MemoHttpProtocol,),
-                {"memo": memo, "sparql_app": sparql_app, "read_seconds": read_seconds})
+                {"memo": memo, "sparql_app": sparql_app, "read_seconds": read_seconds,
+                 "data_version": staticmethod(data_version) if data_version else None})

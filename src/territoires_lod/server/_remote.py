@@ -3,30 +3,39 @@
 SPARQLWrapper is blocking, so each query runs in a thread; its own timeout bounds the wait.
 
 The backend's data changes when it is published again, so the engine's `version` (part of every
-ETag and result cache key) follows it: every `refresh` seconds the engine reads the SHA-256
-checksums in the catalogue graph that `territoires-lod publish` empties first and fills last (a
-named graph named by the dcat:Catalog it describes); for a backend without one, its number of
-triples. When they change, so does the version: cached answers are no longer used, clients' ETags
-no longer match, and the engine tells those who asked (`on_new_version`: the memo of whole
-responses). Answers carry a max-age no longer than `refresh` (see _serve.py).
+ETag and result cache key) changes every `refresh` seconds, and sooner when the engine sees the
+data change: every `refresh` seconds it reads the SHA-256 checksums in the catalogue graph that
+`territoires-lod publish` empties first and fills last (a named graph named by the dcat:Catalog it
+describes), or, for a backend without one, its number of triples. When the version changes,
+cached answers are no longer used, clients' ETags no longer match, and the engine tells those who
+asked (`on_new_version`: the memo of whole responses). Answers carry a max-age no longer than
+`refresh` (see _serve.py).
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import hashlib
+import http.client
 import logging
+import re
 import socket
+import time
 import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 
+from ._worker import ResultTooLarge as _TooLarge
+from ._worker import _CappedWriter
 from ._engine import BackendUnavailable, DatasetStats, QueryEvaluationError, QueryJob, QueryResult, \
-    QuerySyntaxError, QueryTimedOut, prefix_advice
+    QuerySyntaxError, QueryTimedOut, ServerBusy, prefix_advice
 
 
 log = logging.getLogger("territoires_lod.server")
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+BACKEND_CONNECTIONS = 64  # queries one front sends to the backend at once
 # Only in a catalogue's own graph: the data has checksums too (of the source documents).
 CHECKSUMS = ("SELECT DISTINCT ?sum WHERE { GRAPH ?g { ?g a <http://www.w3.org/ns/dcat#Catalog> . "
              "?c <http://spdx.org/rdf/terms#checksumValue> ?sum } }")
@@ -36,16 +45,33 @@ class RemoteEngine:
     def __init__(self, url: str, *, max_result_bytes: int = 1 << 26, refresh: float = 30.0) -> None:
         self.url = url
         self._max_result_bytes = max_result_bytes
-        self.refresh = refresh  # seconds between two readings of the backend's version (0: never again)
-        self.version = hashlib.sha256(url.encode()).hexdigest()[:20]
+        self.refresh = refresh  # seconds an answer is kept, and between two readings of the backend (0: for ever)
         self.stats = DatasetStats(0, {})
         self._checksums: tuple[str, ...] | None = None
+        self._fingerprint = ""
+        self._period: int | None = None
+        self._version = ""
         self._refresher: asyncio.Task | None = None
         self._listeners: list = []
+        self._threads = ThreadPoolExecutor(max_workers=BACKEND_CONNECTIONS, thread_name_prefix="backend")
 
     def on_new_version(self, listener) -> None:
-        """Call `listener()` (in the event loop) whenever the backend's data changes."""
+        """Call `listener()` (in the event loop) whenever the version changes."""
         self._listeners.append(listener)
+
+    @property
+    def version(self) -> str:
+        """Part of every ETag and cache key. The front cannot see every change of the backend (a store
+        emptied and published again between two readings would look unchanged), so the version also
+        changes every `refresh` seconds, on the clock (fronts on other machines agree): no answer is
+        served from a cache, nor an ETag honoured, longer than that."""
+        period = int(time.time() // self.refresh) if self.refresh > 0 else 0
+        if period != self._period:
+            self._period = period
+            self._version = hashlib.sha256(f"{self.url} {self._fingerprint} {period}".encode()).hexdigest()[:20]
+            for listener in self._listeners:
+                listener()
+        return self._version
 
     async def start(self) -> None:
         """Read the backend's version and size (for the service description), then keep reading
@@ -64,10 +90,8 @@ class RemoteEngine:
         except Exception:  # noqa: BLE001 - see above
             return False
         if changed:
-            log.info("the backend's data is version %s (%d triples): earlier answers are no longer served",
-                     self.version, self.stats.triples)
-            for listener in self._listeners:
-                listener()
+            log.info("the backend's data changed (%d triples): earlier answers are no longer served",
+                     self.stats.triples)
         return changed
 
     async def _keep_reading(self) -> None:
@@ -89,9 +113,10 @@ class RemoteEngine:
             self.stats = DatasetStats(int(self._select(COUNT)[0]["n"]["value"]), {})
             fingerprint = f"{self.stats.triples} triples"
         self._checksums = checksums
-        version = hashlib.sha256(f"{self.url} {fingerprint}".encode()).hexdigest()[:20]
-        changed, self.version = version != self.version, version
-        return changed
+        if fingerprint == self._fingerprint:
+            return False
+        self._fingerprint, self._period = fingerprint, None  # a new version at the next request
+        return True
 
     def _select(self, query: str) -> list[dict]:
         import json
@@ -105,29 +130,39 @@ class RemoteEngine:
         return json.loads(client.query().response.read())["results"]["bindings"]
 
     async def execute(self, job: QueryJob, *, timeout: float) -> QueryResult:
-        return await asyncio.to_thread(self._execute, job, timeout)
+        # Its own threads (the default pool has a handful: a few slow queries would hold them all);
+        # the time spent waiting for one counts against the time limit.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, self._execute, job, timeout, time.monotonic())
 
-    def _execute(self, job: QueryJob, timeout: float) -> QueryResult:
+    def _execute(self, job: QueryJob, timeout: float, submitted: float) -> QueryResult:
+        """Ask the backend for SPARQL JSON results or N-Triples, which are checked whole by parsing
+        them, and write the client's format from them: a backend that stops mid-answer (its own
+        time limit, a crash) must not become a 200 whose body ends in an error message."""
+        import pyoxigraph as ox
         from SPARQLWrapper import POSTDIRECTLY, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+        from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, QueryBadFormed, SPARQLWrapperException
 
-        fmt = job.graph_format if job.form in ("CONSTRUCT", "DESCRIBE") else job.solutions_format
+        deadline = submitted + timeout
+        if time.monotonic() >= deadline:
+            raise ServerBusy("Every connection to the SPARQL backend stayed busy for too long; try again shortly.")
+        graph = job.form in ("CONSTRUCT", "DESCRIBE")
         client = SPARQLWrapper(self.url)
-        client.setQuery(job.query)
+        # Relative IRIs resolve against this endpoint's URL, as with the embedded store, not the backend's.
+        client.setQuery(f"BASE <{job.base_iri}>\n{job.query}" if job.base_iri else job.query)
         client.setMethod("POST")
         client.setRequestMethod(POSTDIRECTLY)
         client.setOnlyConneg(True)
-        client.addCustomHttpHeader("Accept", fmt.media_type)
-        client.setTimeout(max(1, int(timeout + 0.999)))
-        for graph in job.default_graphs:
-            client.addDefaultGraph(graph)
-        for graph in job.named_graphs:
-            client.addNamedGraph(graph)
+        client.addCustomHttpHeader("Accept", "application/n-triples" if graph else "application/sparql-results+json")
+        client.setTimeout(max(1, int(deadline - time.monotonic() + 0.999)))  # bounds each read
+        for name in job.default_graphs:
+            client.addDefaultGraph(name)
+        for name in job.named_graphs:
+            client.addNamedGraph(name)
         try:
-            response = client.query().response
-            body = response.read(self._max_result_bytes + 1)
+            body = self._read_whole(client.query().response, deadline, timeout)
         except QueryBadFormed as exc:
-            raise QuerySyntaxError(f"SPARQL syntax error (from the backend): {_first_line(exc)}"
+            raise QuerySyntaxError(f"SPARQL syntax error (from the backend): {_backend_message(exc, job)}"
                                    f"{prefix_advice(job.query)}") from None
         except (socket.timeout, TimeoutError):
             raise QueryTimedOut(f"The backend did not answer within {timeout:g} s.") from None
@@ -135,21 +170,80 @@ class RemoteEngine:
             if isinstance(exc.reason, (socket.timeout, TimeoutError)):
                 raise QueryTimedOut(f"The backend did not answer within {timeout:g} s.") from None
             raise BackendUnavailable("The SPARQL backend cannot be reached; try again later.") from None
-        except SPARQLWrapperException as exc:
-            raise QueryEvaluationError(f"The backend refused the query: {_first_line(exc)}") from None
-        if len(body) > self._max_result_bytes:
-            from ._engine import ResultTooLarge
+        except (http.client.HTTPException, ConnectionError):
+            raise BackendUnavailable("The SPARQL backend stopped answering mid-way; try again later.") from None
+        except (EndPointInternalError, SPARQLWrapperException) as exc:
+            raise QueryEvaluationError(f"The backend refused the query: {_backend_message(exc, job)}") from None
+        sink = _CappedWriter(self._max_result_bytes)
+        try:
+            if graph:
+                fmt = job.graph_format
+                rdf_format = getattr(ox.RdfFormat, fmt.ox_name)
+                triples = ox.parse(body, ox.RdfFormat.N_TRIPLES)
+                if rdf_format.supports_datasets:
+                    triples = (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+                ox.serialize(triples, sink, rdf_format)
+            else:
+                fmt = job.solutions_format
+                ox.parse_query_results(body, ox.QueryResultsFormat.JSON).serialize(
+                    sink, getattr(ox.QueryResultsFormat, fmt.ox_name))
+        except _TooLarge:
+            raise _too_large() from None
+        except (SyntaxError, ValueError):
+            if _CANCELLED.search(body[-2000:]):
+                raise QueryTimedOut("The backend stopped the query at its own time limit.") from None
+            raise BackendUnavailable("The SPARQL backend's answer was cut off or malformed; try again later.") from None
+        return QueryResult(sink.getvalue(), fmt)
 
-            raise ResultTooLarge("The result is larger than this endpoint's limit; use LIMIT and OFFSET.")
-        return QueryResult(body, fmt)
+    def _read_whole(self, response, deadline: float, timeout: float) -> bytes:
+        """The whole body, within the time limit and the size limit."""
+        chunks, size = [], 0
+        try:
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
+                if size > self._max_result_bytes:
+                    raise _too_large()
+                if time.monotonic() > deadline:
+                    raise QueryTimedOut(f"The backend did not answer within {timeout:g} s.")
+                chunks.append(chunk)
+        finally:
+            response.close()
+        return b"".join(chunks)
 
     async def close(self) -> None:
         if self._refresher is not None:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresher
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
+# What stores write into an answer they stop mid-way (Oxigraph: "The SPARQL operation has been cancelled").
+_CANCELLED = re.compile(rb"cancel|timeout|time limit|timed out", re.IGNORECASE)
+_POSITION = re.compile(r"\berror at (\d+):(\d+)")
+
+
+def _too_large():
+    from ._engine import ResultTooLarge
+
+    return ResultTooLarge("The result is larger than this endpoint's limit; narrow the query or page through the "
+                          "result with LIMIT and OFFSET.")
+
+
+def _backend_message(exc: Exception, job: QueryJob) -> str:
+    """The backend's own message (SPARQLWrapper keeps it after "Response:"), with positions moved back
+    by the BASE line this front added."""
+    text = str(exc)
+    head, _, response = text.partition("Response:\n")
+    if response:
+        try:
+            raw = ast.literal_eval(response.strip())
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        except (ValueError, SyntaxError):
+            text = response
+    else:
+        text = head
+    text = " ".join(text.split())[:500] or type(exc).__name__
+    if job.base_iri:
+        text = _POSITION.sub(lambda m: f"error at {max(1, int(m[1]) - 1)}:{m[2]}", text)
+    return text
