@@ -69,6 +69,20 @@ def test_a_long_query_is_reniced_then_treated_as_runaway(nquads):
     asyncio.run(with_engine(nquads, body, workers=1))
 
 
+def test_a_query_whose_client_went_away_is_stopped_at_its_lanes_allowance(nquads):
+    async def body(engine):
+        pool = engine.pool
+        future = engine.submit(job(SLOW), timeout=10)
+        await asyncio.sleep(0.01)
+        future.cancel()  # as when the client disconnects
+        replaced = pool.replaced
+        # stopped when it passes the short lane's 40 ms, not demoted to run on until the time limit
+        assert await wait_until(lambda: pool.replaced > replaced, 1)
+        assert pool.demoted == 0
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
 def test_cheap_queries_stay_prompt_while_runaway_queries_run(nquads):
     async def body(engine):
         pool = engine.pool

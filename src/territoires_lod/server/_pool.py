@@ -396,6 +396,9 @@ class QueryPool:
         worker.timer = None
         if worker.gone or not worker.jobs:
             return
+        if worker.jobs[0].done:  # its client went away: nobody waits for it any longer
+            self._stop(worker)  # (the queries queued behind it go to another worker)
+            return
         shape = worker.jobs[0].shape
         limit = LANES[worker.lane].demote_after
         used = _cpu_seconds(worker.pid)
@@ -572,8 +575,8 @@ class _Attempt:
             self.outcome.set_exception(QueryTimeout())
 
     def abandon(self) -> None:
-        """The client went away. A short query may finish (its answer is dropped); a long one is
-        stopped."""
+        """The client went away. A short query may finish (its answer is dropped) until its lane's
+        allowance, when it is stopped (see `_demote`); a long one is stopped at once."""
         if self.waiting is not None:
             self.waiting.cancel()
         job, worker = self.job, self.worker
