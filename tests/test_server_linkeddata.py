@@ -328,6 +328,13 @@ def test_query_page_without_yasgui_is_a_form_with_a_results_table(client):
     assert 'href="/id/territoire/narbonne"' in answered
 
 
+@pytest.mark.parametrize("query", ["SELECT * WHERE { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }"])
+def test_query_page_shows_the_first_rows_of_a_large_result_and_says_so(client, query):
+    page = client.get("/query", params={"query": query}).text
+    assert page.count("<tr>") == 1001  # the header and the first 1000 rows, of 1919
+    assert "Les 1000 premières lignes" in page
+
+
 @pytest.mark.parametrize(("query", "words"), [
     ("INSERT DATA { <a:b> <a:c> <a:d> }", "read-only"),
     ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),

@@ -20,30 +20,30 @@ MAX_ROWS = 1000
 
 
 def results_table(body: bytes, media_type: str, *, linker: Linker | None) -> dict:
-    """A table for the page from a SPARQL JSON result (SELECT or ASK) or N-Triples (graphs)."""
-    def cell(term: dict | None) -> dict:
+    """A table of the first MAX_ROWS rows of a SPARQL JSON result (SELECT or ASK) or N-Triples
+    (graphs), read lazily: a result of 64 MiB costs the front no more than its first rows."""
+    import itertools
+
+    import pyoxigraph as ox
+
+    def cell(term) -> dict:
         if term is None:
             return {"text": ""}
-        if term["type"] == "uri":
-            return {"text": term["value"], "href": linker.href(term["value"]) if linker else term["value"]}
-        return {"text": term["value"]}
+        if isinstance(term, ox.NamedNode):
+            return {"text": term.value, "href": linker.href(term.value) if linker else term.value}
+        return {"text": term.value}
 
     if media_type.startswith("application/sparql-results+json"):
-        data = json.loads(body)
-        if "boolean" in data:
-            return {"vars": ["boolean"], "rows": [[{"text": str(data["boolean"]).lower()}]]}
-        names = data["head"]["vars"]
-        return {"vars": names, "rows": [[cell(b.get(n)) for n in names]
-                                        for b in data["results"]["bindings"][:MAX_ROWS]]}
-    from rdflib import Graph, URIRef
-
-    graph = Graph()
-    graph.parse(data=body, format="nt")
-    rows = []
-    for triple in sorted(graph)[:MAX_ROWS]:
-        rows.append([{"text": str(t), "href": (linker.href(str(t)) if linker else str(t))}
-                     if isinstance(t, URIRef) else {"text": str(t)} for t in triple])
-    return {"vars": ["s", "p", "o"], "rows": rows}
+        results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        if isinstance(results, ox.QueryBoolean):
+            return {"vars": ["boolean"], "rows": [[{"text": str(bool(results)).lower()}]], "more": False}
+        names = [v.value for v in results.variables]
+        rows = [[cell(solution[n]) for n in names] for solution in itertools.islice(results, MAX_ROWS + 1)]
+    else:
+        names = ["s", "p", "o"]
+        triples = sorted(itertools.islice(ox.parse(body, ox.RdfFormat.N_TRIPLES), MAX_ROWS + 1), key=str)
+        rows = [[cell(t.subject), cell(t.predicate), cell(t.object)] for t in triples]
+    return {"vars": names, "rows": rows[:MAX_ROWS], "more": len(rows) > MAX_ROWS}
 
 
 async def query_page(*, query_text: str | None, lang: str, examples: list[dict], yasgui: bool, engine: Engine,
