@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,19 @@ def test_publish_empties_the_catalogue_first_and_puts_it_last(oxigraph, dist):
     assert all(CATALOGUE not in line for line in said[1:-1])
 
 
+@contextlib.contextmanager
+def _published_store(dist: Path, *args: str):
+    """An Oxigraph server (with `args`) holding the dumps, as `publish` leaves it."""
+    from territoires_lod._publish import publish
+
+    store = OxigraphServer(*args)
+    try:
+        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+        yield store
+    finally:
+        store.stop()
+
+
 def _republished(dist: Path, folder: Path, old: str, new: str) -> Path:
     """A copy of the dumps with one literal changed (same number of triples), and the catalogue's
     N-Quads checksum updated, as a new build would."""
@@ -187,9 +201,7 @@ def test_backend_answers_follow_a_new_publication(dist, tmp_path):
     event = "https://w3id.org/territoires-industrie/id/evenement/prolongation-2022"
     query = f'SELECT ?l WHERE {{ <{event}> <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = "en") }}'
     old = '"Extension of the Territoires d’industrie programme"@en'
-    store = OxigraphServer()
-    try:
-        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+    with _published_store(dist) as store:
         # One front: what it cached is what a client would get (the answer, then the memo).
         with LiveServer("--backend", f"{store.base}/query", "--backend-refresh", "0.5", "--fronts", "1") as front:
             for _ in range(3):  # a cheap answer is cached when asked again
@@ -204,8 +216,6 @@ def test_backend_answers_follow_a_new_publication(dist, tmp_path):
             assert fresh, "the front kept serving the answer it had cached before the publication"
             again = httpx.get(front.url, params={"query": query}, headers={"If-None-Match": etag})
             assert again.status_code == 200 and again.headers["etag"] != etag
-    finally:
-        store.stop()
 
 
 def test_backend_without_a_catalogue_is_followed_by_its_size(tmp_path):
@@ -233,37 +243,26 @@ def test_backend_without_a_catalogue_is_followed_by_its_size(tmp_path):
 def test_a_backend_that_stops_mid_answer_is_a_503_never_a_cached_200(dist):
     """Oxigraph at its own time limit writes "cancelled" into an answer it has begun: the front
     checks every answer whole before sending or caching it."""
-    from territoires_lod._publish import publish
 
     cartesian = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-    store = OxigraphServer("--timeout-s", "1")
-    try:
-        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+    with _published_store(dist, "--timeout-s", "1") as store:
         with LiveServer("--backend", f"{store.base}/query", "--timeout", "10", "--fronts", "1") as front:
             for accept in ("text/csv", "application/sparql-results+json", "text/csv"):
                 response = httpx.get(front.url, params={"query": cartesian}, headers={"Accept": accept}, timeout=30)
                 assert response.status_code == 503, response.text
                 assert "time limit" in response.text and "etag" not in response.headers
-    finally:
-        store.stop()
 
 
 def test_the_front_time_limit_bounds_an_answer_that_keeps_coming(dist):
-    from territoires_lod._publish import publish
-
     endless = ("SELECT ?c WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
                "FILTER(?c = ?f && ?f = ?i && ?a != ?d) }")
-    store = OxigraphServer()
-    try:
-        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+    with _published_store(dist) as store:
         with LiveServer("--backend", f"{store.base}/query", "--timeout", "2", "--fronts", "1") as front:
             import time
 
             start = time.monotonic()
             response = httpx.get(front.url, params={"query": endless}, headers={"Accept": "text/csv"}, timeout=30)
             assert response.status_code == 503 and time.monotonic() - start < 4
-    finally:
-        store.stop()
 
 
 def test_slow_backend_queries_do_not_hold_the_cheap_ones(dist):
@@ -271,12 +270,9 @@ def test_slow_backend_queries_do_not_hold_the_cheap_ones(dist):
     import concurrent.futures
     import time
 
-    from territoires_lod._publish import publish
 
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-    store = OxigraphServer("--timeout-s", "4")
-    try:
-        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+    with _published_store(dist, "--timeout-s", "4") as store:
         with LiveServer("--backend", f"{store.base}/query", "--timeout", "3", "--fronts", "1") as front, \
                 concurrent.futures.ThreadPoolExecutor(10) as pool:
             pending = [pool.submit(httpx.get, front.url, params={"query": slow + f" #{i}"}, timeout=30)
@@ -286,18 +282,13 @@ def test_slow_backend_queries_do_not_hold_the_cheap_ones(dist):
             cheap = httpx.get(front.url, params={"query": TERRITORIES}, timeout=30)
             assert cheap.status_code == 200 and time.monotonic() - start < 2
             assert {f.result().status_code for f in pending} == {503}
-    finally:
-        store.stop()
 
 
 def test_the_backend_answers_as_the_embedded_store_would(dist):
     """Relative IRIs resolve against the endpoint's URL, not the backend's; syntax errors keep the
     backend's position; every format is written by the front from a checked answer."""
-    from territoires_lod._publish import publish
 
-    store = OxigraphServer()
-    try:
-        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+    with _published_store(dist) as store:
         with LiveServer("--backend", f"{store.base}/query", "--fronts", "1") as front:
             relative = httpx.get(front.url, params={"query": "SELECT ?x WHERE { BIND(<foo> AS ?x) }"})
             assert relative.json()["results"]["bindings"][0]["x"]["value"] == f"{front.base}/foo"
@@ -315,18 +306,14 @@ def test_the_backend_answers_as_the_embedded_store_would(dist):
                                                                           "text/turtle": "turtle",
                                                                           "application/ld+json": "json-ld"}[accept])
                 assert len(parsed) == 10
-    finally:
-        store.stop()
 
 
 def test_answers_computed_while_the_backend_was_emptied_are_not_served_after_it_is_published_again(dist):
     from territoires_lod._publish import publish
 
-    store = OxigraphServer()
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     other = "SELECT (COUNT(*) AS ?m) WHERE { ?s ?p ?o }"
-    try:
-        publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)
+    with _published_store(dist) as store:
         with LiveServer("--backend", f"{store.base}/query", "--backend-refresh", "2", "--fronts", "1") as front:
             assert httpx.get(front.url, params={"query": count}).json()["results"]["bindings"][0]["n"]["value"] == "1919"
             httpx.post(f"{store.base}/update", content="DROP ALL",
@@ -336,8 +323,6 @@ def test_answers_computed_while_the_backend_was_emptied_are_not_served_after_it_
             publish(url=f"{store.base}/store", dist_dir=dist, catalogue_graph=CATALOGUE)  # the same build again
             assert _wait_for(lambda: httpx.get(front.url, params={"query": other}).json()
                              ["results"]["bindings"][0]["m"]["value"] == "1919"), "an answer of the empty store stayed"
-    finally:
-        store.stop()
 
 
 def test_backend_down_is_a_502(tmp_path):
