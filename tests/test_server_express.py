@@ -59,8 +59,8 @@ def server(dist):
 
 def _raw(port: int, path: str, headers: dict[str, str], *, head: bool = False) -> tuple[bytes, dict, bytes]:
     headers = dict(headers)
-    host = headers.pop("Host", f"127.0.0.1:{port}")
-    lines = [f"{'HEAD' if head else 'GET'} {path} HTTP/1.1", f"Host: {host}",
+    host = headers.pop("Host", f"127.0.0.1:{port}")  # None: no Host header
+    lines = [f"{'HEAD' if head else 'GET'} {path} HTTP/1.1", *([f"Host: {host}"] if host is not None else []),
              *(f"{k}: {v}" for k, v in headers.items()), "", ""]
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall("\r\n".join(lines).encode())
@@ -139,6 +139,21 @@ def test_a_url_too_long_to_parse_gets_a_414_that_says_to_post(server, connection
 def test_a_malformed_host_on_the_express_way(server):
     status, _, body = _raw(server.port, "/sparql?query=" + urllib.parse.quote(COUNT), {"Host": "exa mple"})
     assert status.split()[1] == b"400" and b"Host header" in body
+
+
+@pytest.mark.parametrize("path", ["/sparql?query=" + urllib.parse.quote(COUNT), "/sparql"])
+def test_an_http_1_1_request_without_host_is_a_400(server, path):
+    status, _, body = _raw(server.port, path, {"Host": None})
+    assert status.split()[1] == b"400" and b"Host header is missing" in body
+
+
+def test_an_http_1_0_request_without_host_is_answered(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /sparql?query=" + urllib.parse.quote(COUNT).encode() + b" HTTP/1.0\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.split(b"\r\n", 1)[0].split()[1] == b"200"
 
 
 def test_a_304_on_the_express_way(server):

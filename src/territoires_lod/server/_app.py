@@ -131,7 +131,8 @@ class NegotiatedGZip:
 
 
 class HostCheck:
-    """A 400 for a malformed Host header, on every route: pages, links and IRIs are built on it."""
+    """A 400 for a malformed Host header, or none in HTTP/1.1, on every route: pages, links and
+    IRIs are built on it."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -139,7 +140,7 @@ class HostCheck:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             host = scope_header(scope, b"host")
-            if host and not valid_host(host):
+            if (not valid_host(host)) if host else scope.get("http_version") == "1.1":
                 await to_response(error_answer(400, BAD_HOST))(scope, receive, send)
                 return
         await self.app(scope, receive, send)

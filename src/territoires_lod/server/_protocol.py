@@ -110,7 +110,8 @@ def parse_media_type(value: str) -> tuple[str, str, tuple[tuple[str, str], ...]]
 
 # RFC 3986 host (IP literal, or a name of unreserved, percent-encoded and sub-delimiter characters) and port.
 _HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?")
-BAD_HOST = "The Host header is not a host name with an optional port (RFC 9110 §7.2); send the server's name."
+BAD_HOST = ("The Host header is missing or not a host name with an optional port (RFC 9110 §7.2; an HTTP/1.1 "
+            "request must have one, RFC 9112 §3.2); send the server's name.")
 
 
 def valid_host(host: str) -> bool:
