@@ -290,6 +290,9 @@ def test_the_backend_answers_as_the_embedded_store_would(dist):
 
     with _published_store(dist) as store:
         with LiveServer("--backend", f"{store.base}/query", "--fronts", "1") as front:
+            # The service description names the named graphs, as the embedded store's does.
+            description = httpx.get(front.url, headers={"Accept": "text/turtle"}).text
+            assert "sd:namedGraph" in description and "graph/annonce-2018-11-22" in description
             relative = httpx.get(front.url, params={"query": "SELECT ?x WHERE { BIND(<foo> AS ?x) }"})
             assert relative.json()["results"]["bindings"][0]["x"]["value"] == f"{front.base}/foo"
             bad = httpx.get(front.url, params={"query": "SELECT ?s WHERE { ?s ?p }"})

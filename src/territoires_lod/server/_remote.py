@@ -35,6 +35,7 @@ from ._engine import BackendUnavailable, DatasetStats, QueryEvaluationError, Que
 log = logging.getLogger("territoires_lod.server")
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 BACKEND_CONNECTIONS = 64  # queries one front sends to the backend at once
 # Only in a catalogue's own graph: the data has checksums too (of the source documents).
 CHECKSUMS = ("SELECT DISTINCT ?sum WHERE { GRAPH ?g { ?g a <http://www.w3.org/ns/dcat#Catalog> . "
@@ -105,7 +106,8 @@ class RemoteEngine:
             if checksums == self._checksums:
                 return False  # a publication of ours, unchanged: no need to count again
             try:  # for the service description only: on a large store, counting may time out
-                self.stats = DatasetStats(int(self._select(COUNT)[0]["n"]["value"]), {})
+                graphs = {row["g"]["value"]: int(row["n"]["value"]) for row in self._select(PER_GRAPH)}
+                self.stats = DatasetStats(int(self._select(COUNT)[0]["n"]["value"]), graphs)
             except Exception:  # noqa: BLE001 - the checksums alone name the version
                 pass
             fingerprint = " ".join(checksums)
