@@ -199,6 +199,16 @@ def test_the_endpoint_replays_cached_answers_exactly(dist):
     assert [r.split(b"\r\n")[0] for r in not_modified] == [b"HTTP/1.1 304 Not Modified"] * 2
 
 
+def test_a_request_the_parser_refuses_gets_a_400_that_says_what_to_do(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall("GET /sparql?query=ASK { é } HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 400 ") and b"Percent-encode the URL" in data
+    assert server.calls == 0
+
+
 # --- requests that never end: bounded in size and in time ----------------------------------------
 
 def test_a_head_longer_than_the_limit_is_a_431(server):

@@ -225,6 +225,11 @@ class MemoHttpProtocol(HttpToolsProtocol):
             return  # still answering the request before this one: its time limit applies
         self._refuse(408, f"The request was not received within {self.read_seconds:g} s.")
 
+    def send_400_response(self, msg: str) -> None:  # uvicorn's, for a request its parser refused
+        self._refuse(400, "The request could not be parsed as HTTP/1.1: the request line or a header is "
+                          "malformed. Percent-encode the URL (a space as %20, a non-ASCII character as its "
+                          "UTF-8 bytes) or send the query with POST.")
+
     def _refuse(self, status: int, message: str) -> None:
         """Answer `status` with `message` and close: the request cannot be read any further."""
         body = (message + "\n").encode("utf-8")
