@@ -106,10 +106,13 @@ def _result(reply: tuple, job: QueryJob, seconds: float | None = None) -> QueryR
     if kind == "syntax":
         raise QuerySyntaxError(f"SPARQL syntax error: {message}{prefix_advice(job.query)}")
     if kind == "too_large":
-        raise ResultTooLarge(
-            f"The result is larger than this endpoint's limit of {int(message) // (1 << 20)} MiB. "
-            "Narrow the query or page through the result with LIMIT and OFFSET.")
+        raise result_too_large(int(message))
     raise QueryEvaluationError(f"The query could not be evaluated: {message}")
+
+
+def result_too_large(limit_bytes: int) -> ResultTooLarge:
+    return ResultTooLarge(f"The result is larger than this endpoint's limit of {limit_bytes // (1 << 20)} MiB. "
+                          "Narrow the query or page through the result with LIMIT and OFFSET.")
 
 
 def prefix_advice(query: str) -> str:

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ._worker import ResultTooLarge as _TooLarge
 from ._worker import _CappedWriter
 from ._engine import BackendUnavailable, DatasetStats, QueryEvaluationError, QueryJob, QueryResult, \
-    QuerySyntaxError, QueryTimedOut, ServerBusy, prefix_advice
+    QuerySyntaxError, QueryTimedOut, ServerBusy, prefix_advice, result_too_large
 
 
 log = logging.getLogger("territoires_lod.server")
@@ -190,7 +190,7 @@ class RemoteEngine:
                 ox.parse_query_results(body, ox.QueryResultsFormat.JSON).serialize(
                     sink, getattr(ox.QueryResultsFormat, fmt.ox_name))
         except _TooLarge:
-            raise _too_large() from None
+            raise result_too_large(self._max_result_bytes) from None
         except (SyntaxError, ValueError):
             if _CANCELLED.search(body[-2000:]):
                 raise QueryTimedOut("The backend stopped the query at its own time limit.") from None
@@ -204,7 +204,7 @@ class RemoteEngine:
             while chunk := response.read(1 << 16):
                 size += len(chunk)
                 if size > self._max_result_bytes:
-                    raise _too_large()
+                    raise result_too_large(self._max_result_bytes)
                 if time.monotonic() > deadline:
                     raise QueryTimedOut(f"The backend did not answer within {timeout:g} s.")
                 chunks.append(chunk)
@@ -223,13 +223,6 @@ class RemoteEngine:
 # What stores write into an answer they stop mid-way (Oxigraph: "The SPARQL operation has been cancelled").
 _CANCELLED = re.compile(rb"cancel|timeout|time limit|timed out", re.IGNORECASE)
 _POSITION = re.compile(r"\berror at (\d+):(\d+)")
-
-
-def _too_large():
-    from ._engine import ResultTooLarge
-
-    return ResultTooLarge("The result is larger than this endpoint's limit; narrow the query or page through the "
-                          "result with LIMIT and OFFSET.")
 
 
 def _backend_message(exc: Exception, job: QueryJob) -> str:
