@@ -41,6 +41,16 @@ def test_memo_forgets_everything_when_told_the_data_changed():
     assert memo.get(_key(1)) is None and len(memo) == 0
 
 
+def test_memo_follows_a_version_and_forgets_when_it_changes():
+    memo = ResponseMemo(max_bytes=1 << 20)
+    memo.follow("v1")
+    memo.put(_key(1), status_line=b"HTTP/1.1 200 OK\r\n", head=b"\r\n", body=b"old")
+    memo.follow("v1")
+    assert memo.get(_key(1)) is not None
+    memo.follow("v2")
+    assert memo.get(_key(1)) is None and memo.generation == 1
+
+
 def test_an_answer_begun_before_the_data_changed_is_not_learnt():
     memo = ResponseMemo(max_bytes=1 << 20)
     scope = {SCOPE_KEY: (memo, _key(1), memo.generation)}

@@ -248,7 +248,7 @@ class MemoHttpProtocol(HttpToolsProtocol):
         key = self._memo_key()
         if key is not None:
             if self.data_version is not None:
-                self.data_version()  # a version that expired makes the memo forget (see _remote.py)
+                self.memo.follow(self.data_version())
             hit = self.memo.get(key)
             if hit is not None:
                 first_line, head, body = hit

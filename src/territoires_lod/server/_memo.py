@@ -40,10 +40,17 @@ class ResponseMemo:
         self._entries = BoundedLRU(max_bytes=max_bytes, max_entries=max_entries)
         self.generation = 0  # how many times it forgot everything
         self.hits = 0
+        self._version: str | None = None
+
+    def follow(self, version: str) -> None:
+        """Forget everything when the data's version changes (a backend's, see _remote.py)."""
+        if version != self._version:
+            if self._version is not None:
+                self.forget()
+            self._version = version
 
     def forget(self) -> None:
-        """Forget every response: the data changed (a backend published again, see _remote.py).
-        A response begun before is not learnt either (see `remember`)."""
+        """Forget every response; a response begun before is not learnt either (see `remember`)."""
         self._entries = BoundedLRU(max_bytes=self.max_bytes, max_entries=self._max_entries)
         self.generation += 1
 

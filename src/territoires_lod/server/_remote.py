@@ -7,9 +7,9 @@ ETag and result cache key) changes every `refresh` seconds, and sooner when the 
 data change: every `refresh` seconds it reads the SHA-256 checksums in the catalogue graph that
 `territoires-lod publish` empties first and fills last (a named graph named by the dcat:Catalog it
 describes), or, for a backend without one, its number of triples. When the version changes,
-cached answers are no longer used, clients' ETags no longer match, and the engine tells those who
-asked (`on_new_version`: the memo of whole responses). Answers carry a max-age no longer than
-`refresh` (see _serve.py).
+cached answers are no longer used, clients' ETags no longer match, and the memo of whole
+responses, which reads the version before each lookup (`version_changes`), forgets what it held.
+Answers carry a max-age no longer than `refresh` (see _serve.py).
 """
 
 from __future__ import annotations
@@ -43,22 +43,18 @@ CHECKSUMS = ("SELECT DISTINCT ?sum WHERE { GRAPH ?g { ?g a <http://www.w3.org/ns
 
 
 class RemoteEngine:
+    version_changes = True  # while the server runs (the embedded engines' data does not)
+
     def __init__(self, url: str, *, max_result_bytes: int = 1 << 26, refresh: float = 30.0) -> None:
         self.url = url
         self._max_result_bytes = max_result_bytes
         self.refresh = refresh  # seconds an answer is kept, and between two readings of the backend (0: for ever)
         self.stats = DatasetStats(0, {})
-        self._checksums: tuple[str, ...] | None = None
         self._fingerprint = ""
         self._period: int | None = None
         self._version = ""
         self._refresher: asyncio.Task | None = None
-        self._listeners: list = []
         self._threads = ThreadPoolExecutor(max_workers=BACKEND_CONNECTIONS, thread_name_prefix="backend")
-
-    def on_new_version(self, listener) -> None:
-        """Call `listener()` (in the event loop) whenever the version changes."""
-        self._listeners.append(listener)
 
     @property
     def version(self) -> str:
@@ -70,8 +66,6 @@ class RemoteEngine:
         if period != self._period:
             self._period = period
             self._version = hashlib.sha256(f"{self.url} {self._fingerprint} {period}".encode()).hexdigest()[:20]
-            for listener in self._listeners:
-                listener()
         return self._version
 
     async def start(self) -> None:
@@ -101,9 +95,9 @@ class RemoteEngine:
             await self.read_version()
 
     def _read_version(self) -> bool:
-        checksums = tuple(sorted(row["sum"]["value"] for row in self._select(CHECKSUMS)))
+        checksums = sorted(row["sum"]["value"] for row in self._select(CHECKSUMS))
         if checksums:
-            if checksums == self._checksums:
+            if " ".join(checksums) == self._fingerprint:
                 return False  # a publication of ours, unchanged: no need to count again
             try:  # for the service description only: on a large store, counting may time out
                 graphs = {row["g"]["value"]: int(row["n"]["value"]) for row in self._select(PER_GRAPH)}
@@ -114,7 +108,6 @@ class RemoteEngine:
         else:
             self.stats = DatasetStats(int(self._select(COUNT)[0]["n"]["value"]), {})
             fingerprint = f"{self.stats.triples} triples"
-        self._checksums = checksums
         if fingerprint == self._fingerprint:
             return False
         self._fingerprint, self._period = fingerprint, None  # a new version at the next request

@@ -120,10 +120,8 @@ def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) ->
         from ._http import protocol_with_memo
 
         memo = ResponseMemo(max_bytes=max(1 << 20, settings.cache_bytes // 4))
-        data_version = None
-        if hasattr(engine, "on_new_version"):  # a backend whose data can change (_remote.py)
-            engine.on_new_version(memo.forget)
-            data_version = lambda: engine.version  # noqa: E731 - read before each memo lookup
+        # A backend's data can change while we run (_remote.py): the memo follows its version.
+        data_version = (lambda: engine.version) if getattr(engine, "version_changes", False) else None
         http = protocol_with_memo(memo, sparql_app=app, data_version=data_version)
     except ImportError:  # no httptools (PyPy): uvicorn's own choice
         http = "auto"
