@@ -58,8 +58,9 @@ def publish(*, url: str, dist_dir: Path, catalogue_graph: str, default_union: bo
         _put(f"{url}{'&' if '?' in url else '?'}default", "".join(union), timeout)
         sent["default"] = len(union)
         progress(f"PUT {len(union)} triples into the default graph (union)")
-    _put(_graph_url(url, catalogue_graph), catalogue.read_text(encoding="utf-8"), timeout, media_type="text/turtle")
-    sent[catalogue_graph] = _triples_in(catalogue)
+    text = catalogue.read_text(encoding="utf-8")
+    _put(_graph_url(url, catalogue_graph), text, timeout, media_type="text/turtle")
+    sent[catalogue_graph] = _triples_in(text)
     progress(f"PUT the catalogue ({sent[catalogue_graph]} triples) into <{catalogue_graph}>: publication complete")
     return sent
 
@@ -68,10 +69,10 @@ def _graph_url(url: str, graph: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}graph={urllib.parse.quote(graph, safe='')}"
 
 
-def _triples_in(turtle: Path) -> int:
+def _triples_in(turtle: str) -> int:
     import pyoxigraph as ox
 
-    return sum(1 for _ in ox.parse(path=str(turtle), format=ox.RdfFormat.TURTLE))
+    return sum(1 for _ in ox.parse(turtle, format=ox.RdfFormat.TURTLE))
 
 
 def _put(target: str, text: str, timeout: float, *, media_type: str = "application/n-triples") -> None:
