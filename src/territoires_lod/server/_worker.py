@@ -155,6 +155,9 @@ def zygote_loop(data, controls: list[socket.socket], *, isolate: bool, query_mem
     # collections no longer write to (and so copy) the pages they share with us.
     gc.collect()
     gc.freeze()
+    # Rust's backtraces would put dozens of lines in the log for each query that trips an engine
+    # fault; its one-line message is enough (and the client gets ours). Read by the workers we fork.
+    os.environ["RUST_BACKTRACE"] = "0"
     selector = selectors.DefaultSelector()
     for control in controls:
         selector.register(control, selectors.EVENT_READ)
@@ -178,9 +181,6 @@ def zygote_loop(data, controls: list[socket.socket], *, isolate: bool, query_mem
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker stops with its process group
                 if isolate:
                     isolate_network()
-                # Rust's backtraces would put dozens of lines in the log for each query that trips
-                # an engine fault; its one-line message is enough (and the client gets ours).
-                os.environ["RUST_BACKTRACE"] = "0"
                 try:
                     store = data.open()
                     if query_memory:
