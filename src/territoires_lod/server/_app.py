@@ -140,7 +140,7 @@ class HostCheck:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             host = scope_header(scope, b"host")
-            if (not valid_host(host)) if host else scope.get("http_version") == "1.1":
+            if not valid_host(host, scope.get("http_version")):
                 await to_response(error_answer(400, BAD_HOST))(scope, receive, send)
                 return
         await self.app(scope, receive, send)

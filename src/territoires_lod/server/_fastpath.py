@@ -50,13 +50,11 @@ def endpoint_url(scope, headers: dict[str, str]) -> str | None:
     description's sd:endpoint); None when the Host header is malformed, or missing from an
     HTTP/1.1 request (RFC 9112: a 400)."""
     host = headers.get("host")
-    if not host:
-        if scope.get("http_version") == "1.1":
-            return None  # RFC 9112 §3.2: a 400
+    if not valid_host(host, scope.get("http_version")):
+        return None
+    if not host:  # HTTP/1.0
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
-    elif not valid_host(host):
-        return None
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
 
 

@@ -114,10 +114,11 @@ BAD_HOST = ("The Host header is missing or not a host name with an optional port
             "request must have one, RFC 9112 §3.2); send the server's name.")
 
 
-def valid_host(host: str) -> bool:
-    """Whether a Host header can stand in a URL: the base of this server's IRIs and links. A
-    malformed one gets a 400 (RFC 9112 §3.2) rather than invalid IRIs."""
-    return _HOST.fullmatch(host) is not None
+def valid_host(host: str | None, http_version: str | None) -> bool:
+    """Whether a request's Host header is acceptable: one that can stand in a URL (the base of
+    this server's IRIs and links), or none in HTTP/1.0. Otherwise a 400 (RFC 9112 §3.2), rather
+    than invalid IRIs."""
+    return _HOST.fullmatch(host) is not None if host else http_version != "1.1"
 
 
 def parse_query_request(*, method: str, content_type: str | None, query_string: bytes, body: bytes,
