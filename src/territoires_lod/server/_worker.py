@@ -8,6 +8,7 @@ time limit is simply killed and replaced in milliseconds, without reloading anyt
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import os
 import signal
@@ -15,6 +16,7 @@ import socket
 import sys
 
 from . import _wire
+from ._columns import select_star, with_star_in_order
 
 # What a query's result looks like to the worker: the pyoxigraph result classes by form.
 SOLUTIONS, GRAPH = "solutions", "graph"
@@ -56,8 +58,12 @@ def execute(store, request: dict) -> tuple:
         # not in the dataset (an empty default graph when only named graphs are given).
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    query = request["query"]
+    star = select_star(query)
+    if star is not None:
+        query = _star_in_query_order(query, star, request.get("base_iri"))
     try:
-        result = store.query(request["query"], **kwargs)
+        result = store.query(query, **kwargs)
         if isinstance(result, ox.QueryTriples):
             kind, fmt = GRAPH, getattr(ox.RdfFormat, request["graph_format"])
         else:
@@ -73,6 +79,24 @@ def execute(store, request: dict) -> tuple:
         if isinstance(exc.__context__, ResultTooLarge) or "ResultTooLarge" in repr(exc):
             return ("error", "too_large", str(request["max_result_bytes"]))
         return ("error", "evaluation", f"{type(exc).__name__}: {exc}")
+
+
+@functools.cache
+def _empty_store():
+    import pyoxigraph as ox
+
+    return ox.Store()
+
+
+def _star_in_query_order(query: str, star: tuple[int, list[str]], base_iri: str | None) -> str:
+    """`SELECT *` with the query's order of variables (see _columns.py). Which variables are in
+    scope comes from the engine, planning the query over an empty store (the store's own
+    planning may already evaluate: ORDER BY sorts before the first row)."""
+    try:
+        in_scope = [v.value for v in _empty_store().query(query, base_iri=base_iri).variables]
+    except Exception:  # noqa: BLE001 - the query itself will report it
+        return query
+    return with_star_in_order(query, star, in_scope)
 
 
 RETIRE_AFTER_PRIVATE_BYTES = 1 << 30  # a safety valve: retiring costs copy-on-write faults again
