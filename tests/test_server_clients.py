@@ -89,6 +89,24 @@ def test_sparqlwrapper_post_and_ask(live_dataset_server):
     assert client.queryAndConvert()["boolean"] is True
 
 
+# --- rdflib's SPARQLStore: a remote graph behind rdflib's Graph API ---------------------------------
+
+@pytest.mark.parametrize("method", ["GET", "POST", "POST_FORM"])
+def test_rdflib_sparqlstore(live_dataset_server, method):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = rdflib.Graph(store=SPARQLStore(live_dataset_server.url, method=method))
+    rows = list(graph.query("SELECT * WHERE { ?t a <https://w3id.org/territoires-industrie/def#IndustryTerritory> ; "
+                            "<http://www.w3.org/2000/01/rdf-schema#label> ?label }"))
+    assert len(rows) == 10 and all(isinstance(row.label, rdflib.Literal) for row in rows)
+    assert graph.query("ASK { ?s a <https://w3id.org/territoires-industrie/def#Programme> }").askAnswer is True
+    assert len(graph.query(CONSTRUCT).graph) == 10
+    territory = rdflib.URIRef(str(rows[0].t))
+    assert len(graph.query(f"DESCRIBE <{territory}>").graph) > 0
+    assert set(graph.predicate_objects(territory)) == set(graph.query(f"DESCRIBE <{territory}>").graph.predicate_objects(territory))
+    assert len(graph) > 1000  # rdflib asks for a COUNT
+
+
 # --- publish and --backend against a real Oxigraph server ----------------------------------------
 
 def test_publish_then_serve_through_the_backend(oxigraph, dist, tmp_path):
