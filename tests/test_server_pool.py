@@ -83,6 +83,20 @@ def test_a_query_whose_client_went_away_is_stopped_at_its_lanes_allowance(nquads
     asyncio.run(with_engine(nquads, body, workers=1))
 
 
+def test_the_time_limit_counts_the_wait_for_a_worker(nquads):
+    async def body(engine):
+        pool = engine.pool
+        pool.costs.record(job_shape(job(SLOW)), 1.0)  # a long shape: the long lane's one worker takes it
+        first = asyncio.create_task(engine.execute(job(SLOW), timeout=20))
+        await asyncio.sleep(0.2)
+        start = time.monotonic()
+        with pytest.raises(QueryTimedOut):  # waits for the long lane (about 1 s), then runs
+            await engine.execute(job(SLOW + " # again"), timeout=2)
+        assert time.monotonic() - start < 2.6  # not the wait and then 2 s more
+        await cancel(first)
+    asyncio.run(with_engine(nquads, body, workers=1))
+
+
 def test_cheap_queries_stay_prompt_while_runaway_queries_run(nquads):
     async def body(engine):
         pool = engine.pool

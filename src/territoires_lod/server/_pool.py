@@ -513,6 +513,9 @@ class _Attempt:
                  outcome: asyncio.Future) -> None:
         self.pool, self.request, self.shape = pool, request, shape
         self.timeout, self.deadline, self.outcome = timeout, deadline, outcome
+        # The time limit counts from the request, the wait for a worker included: a client gets
+        # its 503 after `timeout`, not after a wait and then `timeout` more.
+        self.time_up_at = time.monotonic() + timeout
         self.worker: _Worker | None = None
         self.job: _Job | None = None
         self.timer: asyncio.TimerHandle | None = None
@@ -545,7 +548,8 @@ class _Attempt:
 
     def _send(self, worker: _Worker) -> None:
         self.worker, self.job = worker, _Job(self.request, self.shape, self)
-        self.timer = asyncio.get_running_loop().call_later(self.timeout, self._time_up)
+        self.timer = asyncio.get_running_loop().call_later(max(0.001, self.time_up_at - time.monotonic()),
+                                                           self._time_up)
         self.pool._send(worker, self.job)
 
     def settled(self, reply, error: BaseException | None) -> None:
