@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 
-from ._lexer import tokenise
+from ._lexer import operation_and_rest
 
 # A cheap test first: most queries name their columns, and need no token scan.
 _MAYBE_STAR = re.compile(r"SELECT\s*(?:(?:DISTINCT|REDUCED)\s*)?\*", re.IGNORECASE)
-_PROLOGUE = frozenset({"BASE", "PREFIX", "VERSION"})
 
 
 def select_star(text: str) -> tuple[int, list[str]] | None:
@@ -24,26 +23,19 @@ def select_star(text: str) -> tuple[int, list[str]] | None:
     after it in order of first appearance, without `?` or `$`; None for any other query."""
     if "*" not in text or _MAYBE_STAR.search(text) is None:
         return None
-    tokens = iter(tokenise(text))
-    for token in tokens:
-        if token.kind == "word" and token.text.upper() not in _PROLOGUE:
-            break
-        if token.kind not in ("word", "pname", "iri", "string"):
-            return None
-    else:
+    keyword, tokens = operation_and_rest(text)
+    if keyword != "SELECT":  # another form, or a keyword glued to the next (`SELECTDISTINCT`)
         return None
-    if token.text.upper() != "SELECT":  # another form, or a keyword glued to the next (`SELECTDISTINCT`)
-        return None
-    token = next(tokens, None)
-    if token is not None and token.kind == "word" and token.text.upper() in ("DISTINCT", "REDUCED"):
-        token = next(tokens, None)
-    if token is None or token.text != "*":
+    kind, value, start = next(tokens, ("end", "", 0))
+    if kind == "word" and value.upper() in ("DISTINCT", "REDUCED"):
+        kind, value, start = next(tokens, ("end", "", 0))
+    if value != "*":
         return None
     names: dict[str, None] = {}
-    for later in tokens:
-        if later.kind == "var":
-            names.setdefault(later.text[1:], None)
-    return token.start, list(names)
+    for kind, value, _ in tokens:
+        if kind == "var":
+            names.setdefault(value[1:], None)
+    return start, list(names)
 
 
 def with_star_in_order(text: str, star: tuple[int, list[str]], in_scope: list[str]) -> str:

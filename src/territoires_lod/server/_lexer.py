@@ -202,6 +202,13 @@ VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 _VOLATILE_CALL = re.compile(r"(?:NOW|RAND|UUID|BNODE)\s*\(")  # searched in the upper-cased text
 
 
+def operation_and_rest(text: str) -> tuple[str | None, Iterator[tuple[str, str, int]]]:
+    """The operation keyword (see `_operation_keyword`) and the tokens after it, as (kind, text,
+    start), comments dropped."""
+    tokens = _scan(text)
+    return _operation_keyword(tokens), tokens
+
+
 def _operation_keyword(tokens: Iterator[tuple[str, str, int]]) -> str | None:
     """The first word after the prologue (BASE, PREFIX, VERSION and their names, IRIs, strings),
     upper-cased. It may be glued to what follows (`SELECTDISTINCT`), as pyoxigraph allows."""
