@@ -40,6 +40,10 @@ class BoundedLRU:
         self.size -= cost
         return value
 
+    def clear(self) -> None:
+        self._entries.clear()
+        self.size = 0
+
     def shrink(self) -> list[tuple[Hashable, object, int]]:
         """Take out the least recently used entries until the bounds hold; return them."""
         out = []

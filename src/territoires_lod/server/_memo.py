@@ -36,7 +36,6 @@ class ResponseMemo:
 
     def __init__(self, *, max_bytes: int, max_entries: int = 8192) -> None:
         self.max_bytes = max_bytes
-        self._max_entries = max_entries
         self._entries = BoundedLRU(max_bytes=max_bytes, max_entries=max_entries)
         self.generation = 0  # how many times it forgot everything
         self.hits = 0
@@ -51,7 +50,7 @@ class ResponseMemo:
 
     def forget(self) -> None:
         """Forget every response; a response begun before is not learnt either (see `remember`)."""
-        self._entries = BoundedLRU(max_bytes=self.max_bytes, max_entries=self._max_entries)
+        self._entries.clear()
         self.generation += 1
 
     @property
