@@ -38,6 +38,7 @@ MAX_HEAD_BYTES = MAX_URL_BYTES + 64 * 1024
 # hold their connections (and the front's file descriptors) for ever. Between requests on a
 # kept-alive connection, uvicorn's own keep-alive timeout applies.
 REQUEST_READ_SECONDS = 30.0
+_POST_ADVICE = "send a long query with POST (a form, or the query itself as application/sparql-query)."
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 _PROXY_HEADERS = frozenset((b"x-forwarded-for", b"x-forwarded-proto", b"forwarded"))
 # What uvicorn sends when an app fails before responding.
@@ -204,8 +205,7 @@ class MemoHttpProtocol(HttpToolsProtocol):
         HttpToolsProtocol.data_received(self, data)
         if not self._head_done and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
             self._refuse(431, f"The request line and headers are longer than this server reads ({MAX_HEAD_BYTES} "
-                              "bytes); send a long query with POST (a form, or the query itself as "
-                              "application/sparql-query).")
+                              f"bytes); {_POST_ADVICE}")
 
     def on_message_begin(self) -> None:
         HttpToolsProtocol.on_message_begin(self)
@@ -267,8 +267,7 @@ class MemoHttpProtocol(HttpToolsProtocol):
         cycle = self.cycle = _Express(self, self.scope)  # type: ignore[assignment]
         cycle.keep_alive = self.parser.should_keep_alive()
         cycle.respond(error_answer(414, f"The URL is {len(self.url)} bytes long, more than this server reads "
-                                        f"({MAX_URL_BYTES}); send a long query with POST (a form, or the query "
-                                        "itself as application/sparql-query)."))
+                                        f"({MAX_URL_BYTES}); {_POST_ADVICE}"))
 
     def _answer_here(self, method: bytes) -> None:
         scope = self.scope
