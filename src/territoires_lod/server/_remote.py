@@ -160,10 +160,10 @@ class RemoteEngine:
             raise QuerySyntaxError(f"SPARQL syntax error (from the backend): {_backend_message(exc, job)}"
                                    f"{prefix_advice(job.query)}") from None
         except (socket.timeout, TimeoutError):
-            raise QueryTimedOut(f"The backend did not answer within {timeout:g} s.") from None
+            raise _backend_timed_out(timeout) from None
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, (socket.timeout, TimeoutError)):
-                raise QueryTimedOut(f"The backend did not answer within {timeout:g} s.") from None
+                raise _backend_timed_out(timeout) from None
             raise BackendUnavailable("The SPARQL backend cannot be reached; try again later.") from None
         except (http.client.HTTPException, ConnectionError):
             raise BackendUnavailable("The SPARQL backend stopped answering mid-way; try again later.") from None
@@ -199,7 +199,7 @@ class RemoteEngine:
                 if size > self._max_result_bytes:
                     raise result_too_large(self._max_result_bytes)
                 if time.monotonic() > deadline:
-                    raise QueryTimedOut(f"The backend did not answer within {timeout:g} s.")
+                    raise _backend_timed_out(timeout)
                 chunks.append(chunk)
         finally:
             response.close()
@@ -211,6 +211,10 @@ class RemoteEngine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresher
         self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+def _backend_timed_out(timeout: float) -> QueryTimedOut:
+    return QueryTimedOut(f"The backend did not answer within {timeout:g} s.")
 
 
 # What stores write into an answer they stop mid-way (Oxigraph: "The SPARQL operation has been cancelled").
