@@ -55,7 +55,7 @@ def publish(*, url: str, dist_dir: Path, catalogue_graph: str, default_union: bo
         progress(f"PUT {len(lines)} triples into <{name}>")
     if default_union:
         union = sorted({line for lines in graphs.values() for line in lines})
-        _put(f"{url}{'&' if '?' in url else '?'}default", "".join(union), timeout)
+        _put(_store_url(url, "default"), "".join(union), timeout)
         sent["default"] = len(union)
         progress(f"PUT {len(union)} triples into the default graph (union)")
     text = catalogue.read_text(encoding="utf-8")
@@ -65,8 +65,13 @@ def publish(*, url: str, dist_dir: Path, catalogue_graph: str, default_union: bo
     return sent
 
 
+def _store_url(url: str, parameter: str) -> str:
+    """The Graph Store Protocol URL of one graph: `default`, or `graph=<IRI>`."""
+    return f"{url}{'&' if '?' in url else '?'}{parameter}"
+
+
 def _graph_url(url: str, graph: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}graph={urllib.parse.quote(graph, safe='')}"
+    return _store_url(url, f"graph={urllib.parse.quote(graph, safe='')}")
 
 
 def _triples_in(turtle: str) -> int:

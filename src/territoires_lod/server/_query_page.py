@@ -5,7 +5,6 @@ queries go through the same `answer_sparql` as /sparql: same safety rules, same 
 from __future__ import annotations
 
 import asyncio
-import json
 import urllib.parse
 
 from ._answer import Settings, answer_sparql
