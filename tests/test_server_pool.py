@@ -20,8 +20,8 @@ def job(query):
     return QueryJob(query, (), (), FMT["json"], FMT["turtle"])
 
 
-async def with_engine(paths, body, *, workers):
-    engine = EmbeddedEngine(paths, workers=workers, max_result_bytes=1 << 24)
+async def with_engine(paths, body, *, workers, **options):
+    engine = EmbeddedEngine(paths, workers=workers, max_result_bytes=1 << 24, **options)
     await engine.start()
     try:
         return await body(engine)
@@ -230,3 +230,41 @@ def test_queries_queued_behind_one_that_kills_its_worker_are_answered(nquads):
             await slow
         assert pool.replaced == 1
     asyncio.run(with_engine(nquads, body, workers=1))
+
+
+def test_an_idle_worker_that_copied_store_pages_is_replaced_by_a_fresh_fork(nquads):
+    async def body(engine):
+        pool = engine.pool
+        before = pool.pids
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body
+        # Any worker that has worked holds some private memory: past 0 bytes, the one that answered goes.
+        assert await wait_until(lambda: pool.refreshed == 1 and len(pool.pids) == len(before), 3)
+        assert len(before - pool.pids) == 1
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body  # a fresh fork answers
+    asyncio.run(with_engine(nquads, body, workers=1, idle_after=0.3, idle_private_bytes=0))
+
+
+def test_an_idle_worker_under_the_memory_threshold_is_kept(nquads):
+    async def body(engine):
+        pool = engine.pool
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body
+        before = pool.pids
+        await asyncio.sleep(1)  # three idle spells' checks
+        assert pool.refreshed == 0
+        assert pool.pids == before
+    asyncio.run(with_engine(nquads, body, workers=1, idle_after=0.3, idle_private_bytes=1 << 40))
+
+
+def test_a_busy_worker_is_not_replaced_however_much_memory_it_holds(nquads):
+    async def body(engine):
+        pool = engine.pool
+        pool.costs.record(job_shape(job(SLOW)), 0.5)  # a long shape: the long lane's worker takes it
+        slow = asyncio.create_task(engine.execute(job(SLOW), timeout=20))
+        await asyncio.sleep(0.3)
+        busy = {pid for pid, nice in niceness(pool.pids).items() if nice == LANES[LONG].nice}
+        assert len(busy) == 1
+        await asyncio.sleep(1)
+        assert busy <= pool.pids  # still running its query
+        await cancel(slow)
+    asyncio.run(with_engine(nquads, body, workers=1, idle_after=0.3, idle_private_bytes=0))
+

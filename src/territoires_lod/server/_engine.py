@@ -18,7 +18,7 @@ from typing import Protocol
 from ._costs import SharedCosts, query_shape
 from ._lexer import undeclared_prefixes
 from ._media import ResultFormat
-from ._pool import QueryPool, QueryShed, QueryTimeout, QueueTimeout, WorkerCrashed
+from ._pool import IDLE_AFTER, IDLE_PRIVATE_BYTES, QueryPool, QueryShed, QueryTimeout, QueueTimeout, WorkerCrashed
 from ._worker import SOLUTIONS
 
 
@@ -133,7 +133,8 @@ class EmbeddedEngine:
 
     def __init__(self, paths: list[Path], *, workers: int, max_result_bytes: int, long_workers: int | None = None,
                  on_disk: bool = False, isolate_network: bool = True, fronts: int = 1,
-                 max_query_memory: int = 0) -> None:
+                 max_query_memory: int = 0, idle_after: float = IDLE_AFTER,
+                 idle_private_bytes: int = IDLE_PRIVATE_BYTES) -> None:
         from ._worker import start_zygote
 
         def load():
@@ -149,6 +150,7 @@ class EmbeddedEngine:
         self._workers = workers
         self._long_workers = long_workers
         self._max_result_bytes = max_result_bytes
+        self._idle = {"idle_after": idle_after, "idle_private_bytes": idle_private_bytes}
         # Made before the fronts fork: what one front learns of query costs, all know.
         self._shared_costs = SharedCosts()
         self.pool = None
@@ -163,7 +165,7 @@ class EmbeddedEngine:
 
     async def start(self) -> None:
         self.pool = QueryPool(control=self._control, zygote_pid=self._zygote_pid, size=self._workers,
-                              long_size=self._long_workers, shared_costs=self._shared_costs)
+                              long_size=self._long_workers, shared_costs=self._shared_costs, **self._idle)
         await self.pool.start()
 
     def submit(self, job: QueryJob, *, timeout: float) -> asyncio.Future:

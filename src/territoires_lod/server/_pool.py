@@ -25,6 +25,12 @@ long and runaway lanes have no room, the runaway query that has run longest is s
 server is busy) to make room, or, if there is none, the query leaving the short lane. Cheap
 queries never wait for a worker because the other lanes are full.
 
+Every query copies the store pages it touches into its worker (reading them writes reference
+counts), so a busy worker ends up with a private copy of much of the store (on the 500k-triple
+COG, 100 MiB for point lookups, 130 MiB for a scan). A worker idle for IDLE_AFTER seconds whose
+private memory passed IDLE_PRIVATE_BYTES is replaced by a fresh fork: under load nothing
+changes, and when the load stops memory goes back to what it was once the data was loaded.
+
 Short-lane workers take up to DEPTH queries at a time, answered in order: the worker reads the
 next one while the front handles the last reply, and both processes wake less often (a third
 more point lookups a second on 2 cores). When the query at the head is demoted, the ones queued
@@ -48,6 +54,7 @@ from dataclasses import dataclass, field
 
 from . import _wire
 from ._costs import CostBook, SharedCosts
+from ._worker import private_bytes
 
 log = logging.getLogger("territoires_lod.server")
 
@@ -87,6 +94,9 @@ SHORT, LONG, RUNAWAY = range(3)
 
 # Queries sent ahead to one short-lane worker (see the module doc).
 DEPTH = 8
+# An idle worker that has copied this much of the store is replaced (see the module doc).
+IDLE_AFTER = 5.0
+IDLE_PRIVATE_BYTES = 32 << 20
 _GONE = "the query worker closed its connection"
 
 
@@ -120,6 +130,7 @@ class _Worker:
     timer: asyncio.TimerHandle | None = None  # demotion timer of the head query
     retire_after_head: bool = False  # demoted with queries queued behind it: they went elsewhere
     gone: bool = False
+    idle_since: float | None = None  # monotonic time its last query ended; None while busy or once checked
 
 
 def _alive(pid: int) -> bool:
@@ -156,7 +167,8 @@ class QueryPool:
     it took (see the module doc)."""
 
     def __init__(self, *, control: socket.socket, zygote_pid: int, size: int, long_size: int | None = None,
-                 shared_costs: SharedCosts | None = None) -> None:
+                 shared_costs: SharedCosts | None = None, idle_after: float = IDLE_AFTER,
+                 idle_private_bytes: int = IDLE_PRIVATE_BYTES) -> None:
         self._control = control
         self._zygote_pid = zygote_pid
         self._target = [size, max(1, size if long_size is None else long_size), 0]  # workers kept per lane
@@ -173,6 +185,8 @@ class QueryPool:
         self.retired = 0
         self.demoted = 0
         self.shed = 0
+        self.refreshed = 0  # idle workers replaced to give back the store pages they had copied
+        self._idle_after, self._idle_private_bytes = idle_after, idle_private_bytes
         self._tasks: set[asyncio.Task] = set()
         self._started = False
 
@@ -180,6 +194,7 @@ class QueryPool:
         self._idle = [asyncio.Queue() for _ in LANES]
         self._started = True
         await self._refill()
+        self._tasks.add(asyncio.get_running_loop().create_task(self._refresh_idle_workers()))
 
     # --- workers come and go ------------------------------------------------------------------
 
@@ -258,6 +273,31 @@ class QueryPool:
         self._kill(worker.pid)
         worker.connection.close()
 
+    async def _refresh_idle_workers(self) -> None:
+        """Replace each worker idle for `idle_after` seconds whose private memory passed
+        `idle_private_bytes` (once per idle spell: reading a process's memory map takes
+        milliseconds, so it is read in a thread, and not again until the worker has worked)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self._idle_after / 2)
+            quiet_since = time.monotonic() - self._idle_after
+            for worker in [w for w in self._workers if w.idle_since is not None and w.idle_since <= quiet_since]:
+                worker.idle_since = None
+                size = await loop.run_in_executor(None, private_bytes, worker.pid)
+                # Meanwhile it may have taken a query (and even ended it: idle_since is set again).
+                if size > self._idle_private_bytes and not (worker.gone or worker.jobs or worker.idle_since):
+                    self._refresh(worker)
+
+    def _refresh(self, worker: _Worker) -> None:
+        """Replace an idle worker by a fresh fork."""
+        self.refreshed += 1
+        if worker.lane != SHORT:  # out of the idle queue, so that it no longer counts as room there
+            idle = self._idle[worker.lane]
+            for other in [w for w in (idle.get_nowait() for _ in range(idle.qsize())) if w is not worker]:
+                idle.put_nowait(other)
+        self._discard(worker)
+        self._refill_soon()
+
     def _kill(self, pid: int) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -284,6 +324,7 @@ class QueryPool:
         return not worker.gone and bool(worker.jobs) and worker.jobs[0] is job
 
     def _send(self, worker: _Worker, job: _Job) -> None:
+        worker.idle_since = None
         worker.jobs.append(job)
         worker.connection.send(job.request)
         if len(worker.jobs) == 1:
@@ -363,6 +404,8 @@ class QueryPool:
             return
         if worker.jobs:
             self._start_head(worker)
+        else:
+            worker.idle_since = time.monotonic()
         self._release(worker)
 
     def _on_lost(self, worker: _Worker) -> None:
@@ -461,7 +504,8 @@ class QueryPool:
 
     async def close(self) -> None:
         log.info("query pool: %d queries demoted to the long lane, %d workers retired, %d replaced, "
-                 "%d queries stopped early to make room", self.demoted, self.retired, self.replaced, self.shed)
+                 "%d queries stopped early to make room, %d idle workers refreshed", self.demoted, self.retired,
+                 self.replaced, self.shed, self.refreshed)
         self._started = False
         for task in list(self._tasks):  # no more forks
             task.cancel()

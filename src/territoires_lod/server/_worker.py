@@ -111,7 +111,7 @@ def worker_loop(store, sock: socket.socket) -> None:
     past RETIRE_AFTER_PRIVATE_BYTES asks to be replaced by a fresh fork, so memory stays flat."""
     import time
 
-    baseline = _private_bytes()
+    baseline = private_bytes()
     reader = _wire.Reader(sock)
     cpu_total = time.process_time()
     while True:
@@ -122,15 +122,16 @@ def worker_loop(store, sock: socket.socket) -> None:
         # One clock read per query: this query's CPU is counted from the previous reply on (that
         # includes reading the request, a few microseconds).
         start, cpu_total = cpu_total, time.process_time()
-        retire = cpu_total - start > 0.02 and _private_bytes() - baseline > RETIRE_AFTER_PRIVATE_BYTES
+        retire = cpu_total - start > 0.02 and private_bytes() - baseline > RETIRE_AFTER_PRIVATE_BYTES
         _wire.send(sock, (*reply, retire, cpu_total))
         if retire:
             return
 
 
-def _private_bytes() -> int:
+def private_bytes(pid: int | str = "self") -> int:
+    """The memory a process does not share (its own, and the store pages it has copied); 0 if unknown."""
     try:
-        with open("/proc/self/smaps_rollup", encoding="ascii") as f:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
             return sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Private_"))
     except OSError:
         return 0
