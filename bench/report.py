@@ -88,7 +88,7 @@ def memory_ratios(doc, peer) -> dict:
     for size in doc["config"]["sizes"]:
         ours, theirs = entries(doc).get(("ours", size), {}), entries(doc).get((peer, size), {})
         out[size] = {f"{k}_{m}": ratio(ours.get(f"memory_{k}", {}).get(m), theirs.get(f"memory_{k}", {}).get(m))
-                     for k in ("loaded", "peak") for m in ("rss", "pss")}
+                     for k in ("loaded", "peak", "rest") for m in ("rss", "pss")}
     return out
 
 
@@ -234,9 +234,10 @@ def md_targets(doc) -> str:
     rows.append(["cold start to first answer on the dataset, ours/Oxigraph; ours/rdflib-endpoint",
                  f"{f_ratio(s['cold_start_vs']['oxigraph'])}; {f_ratio(s['cold_start_vs']['rdflib-endpoint'])}",
                  "; ".join(f"{k} {f_num(v, 2)} s" if v else f"{k} –" for k, v in cold.items())])
-    for m in ("rss", "pss"):
-        per = "; ".join(f"{n} {f_ratio(v[f'peak_{m}'])}" for n, v in s["memory_vs_oxigraph"].items())
-        rows.append([f"{m.upper()} (peak, process tree), ours/Oxigraph (lower is better)", "", per])
+    for k, m in (("peak", "rss"), ("peak", "pss"), ("rest", "pss")):
+        per = "; ".join(f"{n} {f_ratio(v[f'{k}_{m}'])}" for n, v in s["memory_vs_oxigraph"].items())
+        when = "peak" if k == "peak" else "at rest after the runs"
+        rows.append([f"{m.upper()} ({when}, process tree), ours/Oxigraph (lower is better)", "", per])
     soak = doc.get("soak", {}).get("ours")
     if soak and soak.get("status") == "ok":
         r = soak["rss_mib"]
@@ -333,13 +334,18 @@ def md_memory(doc) -> str:
                 rows.append([size, srv, status, "", "", "", "", "", (e or {}).get("reason", "")[:120]])
                 continue
             lo, pk, st = e["memory_loaded"], e["memory_peak"], e["start"]
+            rest = e.get("memory_rest") or {}
             rows.append([size, srv, f_num(st.get("first_answer_s"), 2), f_mib(lo["rss"]), f_mib(lo["pss"]),
-                         f_mib(pk["rss"]), f_mib(pk["pss"]), str(lo["processes"]), e.get("reason", "")])
+                         f_mib(pk["rss"]), f_mib(pk["pss"]), f_mib(rest.get("rss")), f_mib(rest.get("pss")),
+                         str(lo["processes"]), e.get("reason", "")])
     return ("## Memory (sum over the server's process tree, MiB) and load time\n\n"
             "RSS and PSS from /proc/PID/smaps_rollup; loaded = right after the first answer; "
-            "peak = highest 1 s sample during probes and runs.\n\n"
+            "peak = highest 1 s sample during probes and runs; at rest = after the runs and "
+            f"{doc['config'].get('rest_seconds', '–')} s without requests. RSS counts the pages a process shares (ours: the "
+            "store, shared by the zygote and its workers) once in every process; PSS divides them "
+            "among the processes that share them.\n\n"
             + table(["size", "server", "start to first answer (s)", "RSS loaded", "PSS loaded", "RSS peak",
-                     "PSS peak", "processes", "note"], rows))
+                     "PSS peak", "RSS at rest", "PSS at rest", "processes", "note"], rows))
 
 
 def md_cold(doc) -> str:

@@ -344,8 +344,13 @@ def open_session(spec: servers.Spec, size: Size, args, stack: contextlib.ExitSta
     return _Session(entry, run, sampler)
 
 
+# Seconds without requests before the memory "at rest" is read: ours replaces workers idle for 5 s
+# that copied store pages (checked every 2.5 s).
+REST_SECONDS = 8.0
+
+
 def close_session(session: _Session) -> dict:
-    """The entry of a session, before its server is stopped."""
+    """The entry of a session, before its server is stopped (its memory at rest read already)."""
     entry, run = session.entry, session.run
     if run is None:
         return entry
@@ -361,7 +366,13 @@ def bench_together(specs: list[servers.Spec], size: Size, args, *, rounds: int) 
     """Load every server of `specs` on one size, then take their runs side by side (bench_runs)."""
     with contextlib.ExitStack() as stack:  # stops the samplers and servers on the way out
         sessions = [open_session(spec, size, args, stack) for spec in specs]
-        bench_runs([s for s in sessions if s.run is not None], size, args, rounds=rounds)
+        running = [s for s in sessions if s.run is not None]
+        bench_runs(running, size, args, rounds=rounds)
+        if running:
+            log(f"memory at rest: {REST_SECONDS:g} s without requests")
+            time.sleep(REST_SECONDS)
+            for session in running:
+                session.entry["memory_rest"] = session.run.memory()
         return [close_session(s) for s in sessions]
 
 
@@ -563,7 +574,7 @@ def config_of(args) -> dict:
             "rdflib_connections", "rdflib_duration", "rdflib_max_duration", "max_single_query", "cold_starts",
             "time_limit", "mixed_seconds", "mixed_clients", "mixed_data", "mixed_servers", "soak_seconds",
             "soak_interval", "soak_connections", "soak_data", "soak_servers")
-    return {k: getattr(args, k) for k in keep} | {"skip": sorted(args.skip)}
+    return {k: getattr(args, k) for k in keep} | {"skip": sorted(args.skip), "rest_seconds": REST_SECONDS}
 
 
 # ---------------------------------------------------------------- main
