@@ -150,6 +150,23 @@ def test_a_syntax_error_names_the_prefixes_to_declare(client):
     assert "add PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>; PREFIX ex: <…>" in response.text
 
 
+def test_a_url_that_is_not_an_iri_gets_no_prefix_advice(client):
+    response = get(client, "SELECT ?x WHERE { ?x <http://a b> ?o }")
+    assert response.status_code == 400 and "error at" in response.text
+    assert "PREFIX" not in response.text
+
+
+def test_an_answer_of_another_kind_than_the_lexer_expected_is_negotiated_too(client):
+    # The standard reading decodes \u000A first, ending the comment: a CONSTRUCT (then a second
+    # query). pyoxigraph 0.5 reads on to the SELECT. Its answer must be in a format the client takes.
+    text = "# note \\u000A CONSTRUCT WHERE { ?s ?p ?o }\nSELECT ?x WHERE { BIND(1 AS ?x) }"
+    refused = get(client, text, headers={"Accept": "text/turtle"})
+    assert refused.status_code == 406 and "text/turtle" in refused.text
+    taken = get(client, text, headers={"Accept": "text/turtle, application/sparql-results+json;q=0.5"})
+    assert taken.status_code == 200 and taken.json()["results"]["bindings"] == [{"x": {
+        "type": "literal", "value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+
+
 def test_syntax_error_is_a_400_with_position(client):
     response = get(client, "SELECT * WHERE { ?s ?p }")
     assert response.status_code == 400

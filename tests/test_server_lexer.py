@@ -49,6 +49,11 @@ CASES = (
     Case("glued-select", "SELECT*WHERE{?s ?p ?o}", form="SELECT", valid=True),
     Case("glued-prologue", "PREFIX ex:<http://example.org/>SELECT*{?s ex:p ?o}", form="SELECT", valid=True),
     Case("version-1.2", 'VERSION "1.2" SELECT * {}', form="SELECT", valid=True),
+    # PN_CHARS_BASE holds symbols that `\w` lacks (U+2100, U+2190…): still names, not punctuation.
+    Case("symbol-in-prefix", 'PREFIX a\u2100: <http://example.org/> CONSTRUCT { a\u2100:s a\u2100:p "v" } WHERE {}',
+         form="CONSTRUCT", valid=True),
+    Case("symbol-in-names", "PREFIX \u2117: <http://e.org/> ASK { ?\u2117 \u2117:\u2117 _:\u2117 }", form="ASK",
+         valid=True),
     Case("from", "SELECT ?x FROM <http://example.org/g> WHERE { ?x ?p ?o }", form="SELECT",
          has_from=True, valid=True),
     Case("from-named", "SELECT ?x FROM NAMED <http://example.org/g> WHERE { GRAPH ?g { ?x ?p ?o } }",
@@ -304,6 +309,10 @@ def test_the_prologue_shortcut_stays_fast_on_long_prologues():
     ("SELECT * WHERE { ?s ?p ?o }", False),
     ('SELECT * WHERE { ?s foaf:knows ?o FILTER(CONTAINS(?l, "Grand")) }', False),
     ("SELECT (now () AS ?n) WHERE {}", True),
+    # A comment may stand between the name and its parenthesis.
+    ("SELECT (NOW#c\n() AS ?n) WHERE {}", True),
+    ("SELECT (RAND #c\r\n # d\n () AS ?n) WHERE {}", True),
+    ("SELECT (STRUUID#\n() AS ?n) WHERE {}", True),
 ])
 def test_queries_whose_answer_changes_from_run_to_run(text, volatile):
     assert analyse(text).volatile is volatile
@@ -318,3 +327,14 @@ def test_queries_whose_answer_changes_from_run_to_run(text, volatile):
 ])
 def test_prefixes_used_without_a_declaration(text, missing):
     assert undeclared_prefixes(text) == missing
+
+
+@pytest.mark.parametrize(("text", "missing"), [
+    ("SELECT * WHERE { ?s ex:p ?o FILTER(?o < xsd:integer(1)) }", ["ex", "xsd"]),
+    ("PREFIX ex: <http://e.org/> SELECT * WHERE { ?s ex:p ?o }", []),
+    # A URL that failed to be an IRI (a space in it) is no prefixed name `http:`.
+    ("SELECT ?x WHERE { ?x <http://a b> ?o }", []),
+])
+def test_undeclared_prefixes(text, missing):
+    assert undeclared_prefixes(text) == missing
+

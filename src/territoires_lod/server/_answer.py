@@ -65,9 +65,11 @@ def _negotiate(accept: str | None, kind: str, format_param: str | None, *, stric
 _DEFAULTS = {"solutions": format_by_key("json"), "graph": format_by_key("turtle")}
 
 
+_KIND_OF_FORM = {"SELECT": "solutions", "ASK": "solutions", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+
 def _form_kind(request: SparqlRequest) -> str | None:
-    form = request.analysis.form
-    return None if form is None else ("graph" if form in ("CONSTRUCT", "DESCRIBE") else "solutions")
+    return _KIND_OF_FORM.get(request.analysis.form)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class PendingQuery:
     etag: str | None  # None: the answer is not to be cached (a volatile query)
     # If-None-Match: *, which holds once the answer exists: this status instead of the 200.
     status_if_answered: int | None = None
+    # What the client accepts, should the answer be of another kind than the lexer expected.
+    accept: str | None = None
+    format_param: str | None = None
 
 
 def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: str | None, version: str,
@@ -88,14 +93,17 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
     kind = _form_kind(request)
     solutions_fmt = _negotiate(accept, "solutions", request.format_param, strict=kind == "solutions")
     graph_fmt = _negotiate(accept, "graph", request.format_param, strict=kind == "graph")
-    chosen = solutions_fmt if kind != "graph" else graph_fmt
+    # When the lexer could not tell the form, the answer may be of either kind, in either format.
+    fmt_key = solutions_fmt.key if kind == "solutions" else graph_fmt.key if kind == "graph" \
+        else f"{solutions_fmt.key}|{graph_fmt.key}"
     job_args = (request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt, base_iri)
+    client = {"accept": accept, "format_param": request.format_param}
     if request.analysis.volatile:  # NOW(), RAND()…: each run answers anew, so no validator, no cache
         any_answer = if_none_match is not None and if_none_match.strip() == "*"
         return PendingQuery(QueryJob(*job_args, form=request.analysis.form),
                             {"Cache-Control": "no-store", "Vary": "Accept, Accept-Encoding"}, None,
-                            not_modified_status(method) if any_answer else None)
-    etag = etag_for(version, request, chosen.key, base_iri)
+                            not_modified_status(method) if any_answer else None, **client)
+    etag = etag_for(version, request, fmt_key, base_iri)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
                "Vary": "Accept, Accept-Encoding"}
     condition = none_match(if_none_match, etag)
@@ -107,7 +115,7 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
             return _condition_held(not_modified_status(method), headers)
         return Answer(200, cached.body, cached.media_type, headers, repeatable=True)
     return PendingQuery(QueryJob(*job_args, form=request.analysis.form), headers, etag,
-                        not_modified_status(method) if condition == ANY else None)
+                        not_modified_status(method) if condition == ANY else None, **client)
 
 
 def _condition_held(status: int, headers: dict[str, str]) -> Answer:
@@ -120,6 +128,13 @@ def _condition_held(status: int, headers: dict[str, str]) -> Answer:
 def finish_query(pending: PendingQuery, result: QueryResult, *, cache: ResultCache, seconds: float) -> Answer:
     """The engine's answer as the client gets it, kept in the cache. `seconds`: the wall time it
     took, for engines that do not tell their compute time."""
+    if result.format.kind != _KIND_OF_FORM.get(pending.job.form):
+        # The engine answered a kind the lexer did not expect (or could not tell), in a format
+        # that may be only a fallback: the client must accept it, or it gets the 406 it is owed.
+        try:
+            negotiate(pending.accept, kind=result.format.kind, format_param=pending.format_param)
+        except ProtocolError as exc:
+            return _refusal(exc)
     media_type = result.format.content_type
     took = result.seconds if result.seconds is not None else seconds
     if pending.etag is not None:

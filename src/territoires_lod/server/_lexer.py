@@ -28,10 +28,14 @@ FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 _PROLOGUE_WORDS = frozenset({"BASE", "PREFIX", "VERSION"})  # VERSION: SPARQL 1.2, which pyoxigraph 0.5 reads
 
+# PN_CHARS_BASE (SPARQL 1.1 §19.8) beyond `\w`, which misses its symbols: `a℀:` (U+2100) is a
+# prefix, not a word `a` and some punctuation.
+_BASE = ("\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F"
+         "\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
 # Characters of names after the first (PN_CHARS, plus `.` `:` `%` of prefixed names). `\w`
 # is wider than PN_CHARS: a wider name only glues together text pyoxigraph rejects anyway.
-_NAME_CHARS = r"\w\-.:%\u00B7\u0300-\u036F\u203F\u2040"
-_NAME_CHARS_NO_DOT = r"\w\-:%\u00B7\u0300-\u036F\u203F\u2040"
+_NAME_CHARS = rf"\w{_BASE}\-.:%\u00B7\u0300-\u036F\u203F\u2040"
+_NAME_CHARS_NO_DOT = rf"\w{_BASE}\-:%\u00B7\u0300-\u036F\u203F\u2040"
 
 _TOKEN = re.compile(
     r"""
@@ -46,16 +50,17 @@ _TOKEN = re.compile(
                 | "(?:[^"\\\r\n]|\\.)*"?)
       # IRIREF, with the \u escapes pyoxigraph 0.5 decodes inside IRIs.
     | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
-    | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)
+    | (?P<var>[?$][\w[BASE]\u00B7\u0300-\u036F\u203F\u2040]+)
     | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    | (?P<bnode>_:[\w\-.\u00B7\u0300-\u036F\u203F\u2040]*[\w\-\u00B7\u0300-\u036F\u203F\u2040])
+    | (?P<bnode>_:[\w[BASE]\-.\u00B7\u0300-\u036F\u203F\u2040]*[\w[BASE]\-\u00B7\u0300-\u036F\u203F\u2040])
       # Keywords, prefixed names, numbers. A backslash escape (PN_LOCAL_ESC such as `\#`) belongs
       # to the name: `ex:a\#` is a name, not the start of a comment. A final dot ends a triple.
-    | (?P<name>(?:[\w:%]|\\.)(?:(?:[NAME]|\\.)*(?:[NAME_NO_DOT]|\\.))?)
+    | (?P<name>(?:[\w[BASE]:%]|\\.)(?:(?:[NAME]|\\.)*(?:[NAME_NO_DOT]|\\.))?)
     | (?P<punct>.)
     | (?P<end>\Z)  # stops the scan after trailing whitespace, which would otherwise be rescanned
     )
-    """.replace("[NAME]", f"[{_NAME_CHARS}]").replace("[NAME_NO_DOT]", f"[{_NAME_CHARS_NO_DOT}]"),
+    """.replace("[NAME]", f"[{_NAME_CHARS}]").replace("[NAME_NO_DOT]", f"[{_NAME_CHARS_NO_DOT}]")
+    .replace("[BASE]", _BASE),
     re.VERBOSE | re.DOTALL,
 )
 
@@ -115,8 +120,9 @@ def undeclared_prefixes(text: str) -> list[str]:
     declared: set[str] = set()
     used: dict[str, None] = {}
     after_prefix = False
-    for kind, value, _ in _scan(text):
-        if kind == "pname":
+    for kind, value, start in _scan(text):
+        # `http://…` is a URL outside an IRI (`<http://a b>`: a space ends it), not a prefixed name.
+        if kind == "pname" and not text.startswith("//", start + len(value)):
             prefix = value.split(":", 1)[0]
             if after_prefix:
                 declared.add(prefix)
@@ -199,7 +205,8 @@ def _analyse_reading(text: str) -> Analysis:
 # Built-in functions whose value changes from one run of the same query to the next (SPARQL 1.1
 # §17.4): their answers are neither cached nor given an ETag.
 VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
-_VOLATILE_CALL = re.compile(r"(?:NOW|RAND|UUID|BNODE)\s*\(")  # searched in the upper-cased text
+# Searched in the upper-cased text; comments may stand between a name and its `(` (`NOW#…\n()`).
+_VOLATILE_CALL = re.compile(r"(?:NOW|RAND|UUID|BNODE)(?:\s|\#[^\r\n]*)*+\(")
 
 
 def operation_and_rest(text: str) -> tuple[str | None, Iterator[tuple[str, str, int]]]:
