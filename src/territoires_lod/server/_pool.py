@@ -130,7 +130,8 @@ class _Worker:
     timer: asyncio.TimerHandle | None = None  # demotion timer of the head query
     retire_after_head: bool = False  # demoted with queries queued behind it: they went elsewhere
     gone: bool = False
-    idle_since: float | None = None  # monotonic time its last query ended; None while busy or once checked
+    idle_since: float | None = None  # monotonic time its last query ended; None once taken for a query
+    checked_since: float | None = None  # the idle spell whose memory was read (see _refresh_idle_workers)
 
 
 def _alive(pid: int) -> bool:
@@ -281,11 +282,12 @@ class QueryPool:
         while True:
             await asyncio.sleep(self._idle_after / 2)
             quiet_since = time.monotonic() - self._idle_after
-            for worker in [w for w in self._workers if w.idle_since is not None and w.idle_since <= quiet_since]:
-                worker.idle_since = None
+            for worker in [w for w in self._workers if w.idle_since is not None and w.idle_since <= quiet_since
+                           and w.checked_since != w.idle_since]:
+                since = worker.checked_since = worker.idle_since
                 size = await loop.run_in_executor(None, private_bytes, worker.pid)
-                # Meanwhile it may have taken a query (and even ended it: idle_since is set again).
-                if size > self._idle_private_bytes and not (worker.gone or worker.jobs or worker.idle_since):
+                # Meanwhile it may have been taken for a query (and even ended it: another spell).
+                if size > self._idle_private_bytes and worker.idle_since == since and not (worker.gone or worker.jobs):
                     self._refresh(worker)
 
     def _refresh(self, worker: _Worker) -> None:
@@ -355,6 +357,7 @@ class QueryPool:
     def _usable_long(self, worker: _Worker, shape: int | None) -> _Worker | None:
         if worker.gone or worker.connection.closed:  # died while idle
             return None
+        worker.idle_since = None  # taken: not to be refreshed before its query is sent
         if self.costs.seconds(shape) > LANES[LONG].demote_after:  # it would end up there: go at once
             self._move(worker, RUNAWAY)
         return worker
