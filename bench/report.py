@@ -331,7 +331,7 @@ def md_memory(doc) -> str:
             e = entries(doc).get((srv, size))
             if not e or "memory_loaded" not in e:
                 status = (e or {}).get("status", "not run")
-                rows.append([size, srv, status, "", "", "", "", "", (e or {}).get("reason", "")[:120]])
+                rows.append([size, srv, status, "", "", "", "", "", "", "", (e or {}).get("reason", "")[:120]])
                 continue
             lo, pk, st = e["memory_loaded"], e["memory_peak"], e["start"]
             rest = e.get("memory_rest") or {}

@@ -345,8 +345,8 @@ def open_session(spec: servers.Spec, size: Size, args, stack: contextlib.ExitSta
 
 
 # Seconds without requests before the memory "at rest" is read: ours replaces workers idle for 5 s
-# that copied store pages (checked every 2.5 s).
-REST_SECONDS = 8.0
+# that copied store pages (checked every 2.5 s; then a fresh fork takes each one's place).
+REST_SECONDS = 10.0
 
 
 def close_session(session: _Session) -> dict:

@@ -21,18 +21,22 @@ def _begin(analysis: Analysis, accept: str, cache: ResultCache) -> Answer | Pend
     return begin_query(request, accept=accept, if_none_match=None, version="v1", settings=Settings(), cache=cache)
 
 
-def test_when_the_form_is_unknown_each_graph_format_has_its_own_etag_and_cache_entry():
+def test_an_answer_of_a_kind_the_lexer_did_not_tell_is_neither_cached_nor_validated():
+    # Its ETag and cache key would name the format of the other kind: a client that accepts only
+    # Turtle would be served the JSON another client accepted.
     cache = ResultCache(max_bytes=1 << 20, max_entry_bytes=1 << 16)
-    turtle = _begin(UNKNOWN, "text/turtle", cache)
-    ntriples = _begin(UNKNOWN, "application/n-triples", cache)
-    assert isinstance(turtle, PendingQuery) and isinstance(ntriples, PendingQuery)
-    assert turtle.etag != ntriples.etag
-    answer = finish_query(turtle, QueryResult(b"<a> <b> <c> .\n", format_by_key("turtle"), 1.0), cache=cache,
-                          seconds=1.0)
-    assert answer.status == 200 and answer.media_type.startswith("text/turtle")
-    again = _begin(UNKNOWN, "application/n-triples", cache)  # not the Turtle just cached
-    assert isinstance(again, PendingQuery)
-    assert isinstance(_begin(UNKNOWN, "text/turtle", cache), Answer)  # that one is
+    for analysis in (UNKNOWN, CONSTRUCT):
+        pending = _begin(analysis, "*/*", cache)
+        answer = finish_query(pending, QueryResult(b'{"head":{"vars":[]},"results":{"bindings":[]}}',
+                                                   format_by_key("json"), 1.0), cache=cache, seconds=1.0)
+        assert answer.status == 200 and answer.media_type == "application/sparql-results+json"
+        assert "ETag" not in answer.headers and answer.headers["Cache-Control"] == "no-store"
+        assert isinstance(_begin(analysis, "*/*", cache), PendingQuery)  # not from the cache
+        turtle_only = _begin(analysis, "text/turtle", cache)
+        assert isinstance(turtle_only, PendingQuery)
+        refused = finish_query(turtle_only, QueryResult(b"{}", format_by_key("json"), 1.0), cache=cache,
+                               seconds=1.0)
+        assert refused.status == 406
 
 
 def test_an_answer_in_a_format_the_client_refused_is_a_406_and_is_not_cached():

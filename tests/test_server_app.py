@@ -165,6 +165,9 @@ def test_an_answer_of_another_kind_than_the_lexer_expected_is_negotiated_too(cli
     taken = get(client, text, headers={"Accept": "text/turtle, application/sparql-results+json;q=0.5"})
     assert taken.status_code == 200 and taken.json()["results"]["bindings"] == [{"x": {
         "type": "literal", "value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+    # Neither cached nor validated: the Turtle-only client is not served that JSON afterwards.
+    assert "etag" not in taken.headers and taken.headers["cache-control"] == "no-store"
+    assert get(client, text, headers={"Accept": "text/turtle"}).status_code == 406
 
 
 def test_syntax_error_is_a_400_with_position(client):

@@ -313,9 +313,21 @@ def test_the_prologue_shortcut_stays_fast_on_long_prologues():
     ("SELECT (NOW#c\n() AS ?n) WHERE {}", True),
     ("SELECT (RAND #c\r\n # d\n () AS ?n) WHERE {}", True),
     ("SELECT (STRUUID#\n() AS ?n) WHERE {}", True),
+    # Keywords glue on the left, and pyoxigraph runs these.
+    ("SELECT ?s WHERE { ?s ?p ?o } ORDER BYRAND()", True),
+    ("SELECT ?s WHERE { ?s ?p ?o FILTERBNODE() }", True),
 ])
 def test_queries_whose_answer_changes_from_run_to_run(text, volatile):
     assert analyse(text).volatile is volatile
+
+
+def test_the_volatile_check_stays_fast_on_a_line_of_comments():
+    import time
+
+    text = "SELECT * WHERE {} #" + "NOW#" * 16000 + "\\u0041"  # both readings
+    start = time.perf_counter()
+    assert analyse(text).volatile is False
+    assert time.perf_counter() - start < 0.1
 
 
 @pytest.mark.parametrize(("text", "missing"), [

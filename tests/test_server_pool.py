@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import time
 
 import pytest
@@ -266,5 +267,23 @@ def test_a_busy_worker_is_not_replaced_however_much_memory_it_holds(nquads):
         await asyncio.sleep(1)
         assert busy <= pool.pids  # still running its query
         await cancel(slow)
+    asyncio.run(with_engine(nquads, body, workers=1, idle_after=0.3, idle_private_bytes=0))
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_without_a_zygote_to_fork_fresh_workers_idle_workers_are_kept(nquads):
+    async def body(engine):
+        pool = engine.pool
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body
+        before = pool.pids
+        zygote = {_parent(pid) for pid in before}.pop()
+        os.kill(zygote, signal.SIGKILL)
+        await asyncio.sleep(1)  # three idle spells' checks
+        assert pool.refreshed == 0 and pool.pids == before
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body  # still answering
     asyncio.run(with_engine(nquads, body, workers=1, idle_after=0.3, idle_private_bytes=0))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._cache import CachedAnswer, ResultCache
 from ._engine import Engine, EngineError, QueryJob, QueryResult
@@ -93,17 +93,14 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
     kind = _form_kind(request)
     solutions_fmt = _negotiate(accept, "solutions", request.format_param, strict=kind == "solutions")
     graph_fmt = _negotiate(accept, "graph", request.format_param, strict=kind == "graph")
-    # When the lexer could not tell the form, the answer may be of either kind, in either format.
-    fmt_key = solutions_fmt.key if kind == "solutions" else graph_fmt.key if kind == "graph" \
-        else f"{solutions_fmt.key}|{graph_fmt.key}"
+    chosen = solutions_fmt if kind != "graph" else graph_fmt
     job_args = (request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt, base_iri)
     client = {"accept": accept, "format_param": request.format_param}
     if request.analysis.volatile:  # NOW(), RAND()…: each run answers anew, so no validator, no cache
         any_answer = if_none_match is not None and if_none_match.strip() == "*"
-        return PendingQuery(QueryJob(*job_args, form=request.analysis.form),
-                            {"Cache-Control": "no-store", "Vary": "Accept, Accept-Encoding"}, None,
+        return PendingQuery(QueryJob(*job_args, form=request.analysis.form), _unvalidated(), None,
                             not_modified_status(method) if any_answer else None, **client)
-    etag = etag_for(version, request, fmt_key, base_iri)
+    etag = etag_for(version, request, chosen.key, base_iri)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
                "Vary": "Accept, Accept-Encoding"}
     condition = none_match(if_none_match, etag)
@@ -116,6 +113,11 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
         return Answer(200, cached.body, cached.media_type, headers, repeatable=True)
     return PendingQuery(QueryJob(*job_args, form=request.analysis.form), headers, etag,
                         not_modified_status(method) if condition == ANY else None, **client)
+
+
+def _unvalidated() -> dict[str, str]:
+    """The headers of an answer that is neither cached nor given a validator."""
+    return {"Cache-Control": "no-store", "Vary": "Accept, Accept-Encoding"}
 
 
 def _condition_held(status: int, headers: dict[str, str]) -> Answer:
@@ -131,10 +133,12 @@ def finish_query(pending: PendingQuery, result: QueryResult, *, cache: ResultCac
     if result.format.kind != _KIND_OF_FORM.get(pending.job.form):
         # The engine answered a kind the lexer did not expect (or could not tell), in a format
         # that may be only a fallback: the client must accept it, or it gets the 406 it is owed.
+        # Nor is it cached or validated: its ETag and cache key name the format of the other kind.
         try:
             negotiate(pending.accept, kind=result.format.kind, format_param=pending.format_param)
         except ProtocolError as exc:
             return _refusal(exc)
+        pending = replace(pending, headers=_unvalidated(), etag=None)
     media_type = result.format.content_type
     took = result.seconds if result.seconds is not None else seconds
     if pending.etag is not None:

@@ -195,7 +195,14 @@ class QueryPool:
         self._idle = [asyncio.Queue() for _ in LANES]
         self._started = True
         await self._refill()
-        self._tasks.add(asyncio.get_running_loop().create_task(self._refresh_idle_workers()))
+        if self._started:  # not closed meanwhile
+            sweep = asyncio.get_running_loop().create_task(self._refresh_idle_workers())
+            sweep.add_done_callback(self._sweep_ended)
+            self._tasks.add(sweep)
+
+    def _sweep_ended(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("idle workers are no longer refreshed: %r", task.exception())
 
     # --- workers come and go ------------------------------------------------------------------
 
@@ -261,6 +268,19 @@ class QueryPool:
         else:
             self._idle[worker.lane].put_nowait(worker)
 
+    def _give_back(self, worker: _Worker) -> None:
+        """A worker checked out for a query that was abandoned before it was sent: idle again in the
+        long lane; one that `_usable_long` had moved to the runaway lane (which keeps none) retires."""
+        if worker.lane == SHORT or worker.gone:
+            return
+        if worker.lane == RUNAWAY:
+            self.retired += 1
+            self._discard(worker)
+            self._refill_soon()
+            return
+        worker.idle_since = time.monotonic()
+        self._release(worker)
+
     def _discard(self, worker: _Worker) -> None:
         if worker.gone:
             return
@@ -287,7 +307,9 @@ class QueryPool:
                 since = worker.checked_since = worker.idle_since
                 size = await loop.run_in_executor(None, private_bytes, worker.pid)
                 # Meanwhile it may have been taken for a query (and even ended it: another spell).
-                if size > self._idle_private_bytes and worker.idle_since == since and not (worker.gone or worker.jobs):
+                # And without a zygote to fork a fresh one, a worker that holds pages beats none.
+                if size > self._idle_private_bytes and worker.idle_since == since \
+                        and not (worker.gone or worker.jobs) and _alive(self._zygote_pid):
                     self._refresh(worker)
 
     def _refresh(self, worker: _Worker) -> None:
@@ -588,8 +610,7 @@ class _Attempt:
             return
         worker = task.result()
         if self.outcome.done():  # abandoned meanwhile: an idle long worker goes back
-            if worker.lane != SHORT:
-                self.pool._release(worker)
+            self.pool._give_back(worker)
             return
         self._send(worker)
 
