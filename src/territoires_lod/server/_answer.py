@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ._cache import CachedAnswer, ResultCache
 from ._engine import Engine, EngineError, QueryJob, QueryResult
-from ._media import ResultFormat, format_by_key, negotiate, prefers_html
+from ._media import KIND_OF_FORM, ResultFormat, format_by_key, negotiate, prefers_html
 from ._protocol import ProtocolError, SparqlRequest, parse_query_request
 from ._validators import ANY, MATCH, none_match, not_modified_status, weak_etag
 
@@ -65,11 +65,8 @@ def _negotiate(accept: str | None, kind: str, format_param: str | None, *, stric
 _DEFAULTS = {"solutions": format_by_key("json"), "graph": format_by_key("turtle")}
 
 
-_KIND_OF_FORM = {"SELECT": "solutions", "ASK": "solutions", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-
-
 def _form_kind(request: SparqlRequest) -> str | None:
-    return _KIND_OF_FORM.get(request.analysis.form)
+    return KIND_OF_FORM.get(request.analysis.form)
 
 
 @dataclass(frozen=True)
@@ -95,11 +92,10 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
     graph_fmt = _negotiate(accept, "graph", request.format_param, strict=kind == "graph")
     chosen = solutions_fmt if kind != "graph" else graph_fmt
     job_args = (request.query, request.default_graphs, request.named_graphs, solutions_fmt, graph_fmt, base_iri)
-    client = {"accept": accept, "format_param": request.format_param}
     if request.analysis.volatile:  # NOW(), RAND()…: each run answers anew, so no validator, no cache
         any_answer = if_none_match is not None and if_none_match.strip() == "*"
         return PendingQuery(QueryJob(*job_args, form=request.analysis.form), _unvalidated(), None,
-                            not_modified_status(method) if any_answer else None, **client)
+                            not_modified_status(method) if any_answer else None, accept, request.format_param)
     etag = etag_for(version, request, chosen.key, base_iri)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.max_age}",
                "Vary": "Accept, Accept-Encoding"}
@@ -112,7 +108,7 @@ def begin_query(request: SparqlRequest, *, accept: str | None, if_none_match: st
             return _condition_held(not_modified_status(method), headers)
         return Answer(200, cached.body, cached.media_type, headers, repeatable=True)
     return PendingQuery(QueryJob(*job_args, form=request.analysis.form), headers, etag,
-                        not_modified_status(method) if condition == ANY else None, **client)
+                        not_modified_status(method) if condition == ANY else None, accept, request.format_param)
 
 
 def _unvalidated() -> dict[str, str]:
@@ -130,7 +126,7 @@ def _condition_held(status: int, headers: dict[str, str]) -> Answer:
 def finish_query(pending: PendingQuery, result: QueryResult, *, cache: ResultCache, seconds: float) -> Answer:
     """The engine's answer as the client gets it, kept in the cache. `seconds`: the wall time it
     took, for engines that do not tell their compute time."""
-    if result.format.kind != _KIND_OF_FORM.get(pending.job.form):
+    if result.format.kind != KIND_OF_FORM.get(pending.job.form):
         # The engine answered a kind the lexer did not expect (or could not tell), in a format
         # that may be only a fallback: the client must accept it, or it gets the 406 it is owed.
         # Nor is it cached or validated: its ETag and cache key name the format of the other kind.
