@@ -86,3 +86,15 @@ def test_import_cog_command(tmp_path, capsys):
     assert code == 0 and "cog.yaml" in out
     code, _, err = run(capsys, "--root", str(project.root), "import-cog", "--package", str(tmp_path / "none"))
     assert code == 2 and "npm ci" in err
+
+
+def test_serve_on_a_port_already_taken_says_so(capsys, dist):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, _, err = run(capsys, "serve", "--port", str(port), "--fronts", "2",
+                           "--data", str(dist / "territoires-industrie.nq"))
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port} (--host, --port): Address already in use" in err
+    assert "Traceback" not in err

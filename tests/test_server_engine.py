@@ -1,6 +1,7 @@
 """The embedded engine: queries in forked worker processes, with a hard time limit."""
 
 import asyncio
+import contextlib
 import os
 import time
 
@@ -156,6 +157,33 @@ def test_close_kills_busy_workers(nquads):
         await engine.start()
         await body(engine)
     run(main())
+
+
+def test_the_zygote_and_workers_hold_none_of_the_fronts_files(nquads):
+    # A front's listening socket kept open by the zygote (or a worker) would go on taking
+    # connections after that front is gone, with nobody to accept them.
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def held(pid):
+        links = set()
+        for name in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                links.add(os.readlink(f"/proc/{pid}/fd/{name}"))
+        return links
+
+    async def body(engine):
+        mine = f"socket:[{os.fstat(listener.fileno()).st_ino}]"
+        assert mine in held(os.getpid())
+        for pid in (engine._zygote_pid, *engine.pool.pids):
+            assert mine not in held(pid)
+        assert (await engine.execute(job(COUNT), timeout=10)).body  # and they still work
+
+    try:
+        run(with_engine(nquads, body))
+    finally:
+        listener.close()
 
 
 def test_bad_data_file(tmp_path):

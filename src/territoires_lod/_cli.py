@@ -157,7 +157,7 @@ def _serve(args, iris: Iris) -> int:
         serve(host=args.host, port=args.port, data=data or [], backend=args.backend, workers=args.workers,
               fronts=args.fronts, settings=settings, site=site, on_disk=args.store == "disk",
               backend_refresh=args.backend_refresh)
-    except ValueError as exc:  # unreadable data file
+    except ValueError as exc:  # unreadable data file, or the port taken
         print(f"territoires-lod: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -52,9 +52,10 @@ class SiteOptions:
 def serve(*, host: str, port: int, data: list[Path], backend: str | None = None, workers: int | None = None,
           fronts: int | None = None, settings: Settings | None = None, log_level: str = "info",
           site: SiteOptions | None = None, on_disk: bool = False, backend_refresh: float = 30.0) -> None:
-    """Serve until interrupted. `fronts` HTTP front processes (default: cores) share the listening
-    socket and the zygote, each with its own `workers` and an equal share of the result cache:
-    the front's Python is the limit for cheap queries."""
+    """Serve until interrupted. `fronts` HTTP front processes (default: cores), each with its own
+    listening socket on the port (the kernel spreads connections over them), its own `workers`
+    and an equal share of the result cache, share the zygote: the front's Python is the limit for
+    cheap queries."""
     fronts = fronts or default_fronts()
     settings = settings or Settings()
     settings = replace(settings, cache_bytes=settings.cache_bytes // fronts)
@@ -70,7 +71,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
         loaded_site = load_site(site.dist_dir)  # before forking: the fronts share it
     start = time.perf_counter()
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
-    sock = _listen(host, port)
+    socks = _listen(host, port, count=fronts)
     engine = make_engine(data=data, backend=backend, workers=workers or default_workers(fronts), settings=settings,
                          fronts=fronts, on_disk=on_disk, backend_refresh=backend_refresh)
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
@@ -86,34 +87,65 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     gc.collect()
     gc.freeze()
     if fronts == 1:
-        _run_front(engine, settings, sock, log_level, front)
+        _run_front(engine, settings, socks[0], log_level, front)
         return
     children = []
     for index in range(fronts):
         pid = os.fork()
         if pid == 0:
+            for other in socks[:index] + socks[index + 1:]:
+                other.close()  # so that, should this front die, its socket dies with it (see _listen)
             if hasattr(engine, "use_front"):
                 engine.use_front(index)
             try:
-                _run_front(engine, settings, sock, log_level, front)
+                _run_front(engine, settings, socks[index], log_level, front)
             finally:
                 os._exit(0)
         children.append(pid)
+    for sock in socks:
+        sock.close()
     _supervise(children)
 
 
-def _listen(host: str, port: int):
+def _listen(host: str, port: int, *, count: int = 1) -> list:
+    """`count` listening sockets on one port. With more than one (one per front), SO_REUSEPORT:
+    the kernel gives each new connection to one of them by a hash of its addresses. Sharing one
+    socket instead, the first front awake accepts every connection waiting, so a client opening
+    8 connections at once had them all on one front in most trials (and its scans on that
+    front's long-lane worker alone). A socket closes with its front: the kernel then spreads
+    connections over the others."""
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this; without it small answers wait ~40 ms on delayed ACKs.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+
+    def new_socket(*, reuse_port: bool):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        return sock
+
+    socks = []
+    try:
+        if count > 1:
+            # A server already on the port must be an error, not a silent share of its connections:
+            # a socket without SO_REUSEPORT cannot bind where another listens.
+            with new_socket(reuse_port=False) as probe:
+                probe.bind((host, port))
+        for _ in range(count):
+            sock = new_socket(reuse_port=count > 1)
+            socks.append(sock)
+            sock.bind((host, port))
+            port = sock.getsockname()[1]  # port 0: the others join the one the first was given
+            # Accepted connections inherit this; without it small answers wait ~40 ms on delayed ACKs.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.listen(2048)
+            sock.set_inheritable(True)
+    except OSError as exc:
+        for sock in socks:
+            sock.close()
+        raise ValueError(f"cannot listen on {host}:{port} (--host, --port): {exc.strerror or exc}") from None
+    return socks
 
 
 def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) -> None:

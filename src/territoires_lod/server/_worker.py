@@ -7,6 +7,7 @@ time limit is simply killed and replaced in milliseconds, without reloading anyt
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import gc
@@ -218,6 +219,18 @@ def zygote_loop(data, controls: list[socket.socket], *, isolate: bool, query_mem
             control.sendall(pid.to_bytes(4, "big"))
 
 
+def close_inherited_fds(*, keep: set[int]) -> None:
+    """Close every file descriptor but the standard streams and `keep`."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc: nothing to do but leave them
+        return
+    for fd in fds:
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):  # the listing's own, already closed
+                os.close(fd)
+
+
 def start_zygote(load, *, fronts: int = 1, isolate: bool = True,
                  query_memory: int = 0) -> tuple[int, list[socket.socket], object]:
     """Fork the zygote now (call before any thread or event loop starts). The zygote calls
@@ -230,6 +243,9 @@ def start_zygote(load, *, fronts: int = 1, isolate: bool = True,
     if pid == 0:
         for front, _ in pairs:
             front.close()
+        # Nothing the fronts opened lives on here or in the workers: a front's listening socket
+        # held open by another process would keep taking connections after that front is gone.
+        close_inherited_fds(keep={zygote.fileno() for _, zygote in pairs})
         try:
             try:
                 data, report = load()
