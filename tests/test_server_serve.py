@@ -61,3 +61,13 @@ def test_a_port_already_taken_is_a_clear_error_not_a_share(count):
         finally:
             for sock in taken:
                 sock.close()
+
+
+def test_without_reuse_port_the_fronts_share_one_socket():
+    socks = _listen("127.0.0.1", 0, count=3, reuse_port=False)
+    try:
+        assert len(socks) == 3 and socks[0] is socks[1] is socks[2]
+        with pytest.raises(ValueError, match="Address already in use"):
+            _listen("127.0.0.1", socks[0].getsockname()[1], count=2)
+    finally:
+        socks[0].close()

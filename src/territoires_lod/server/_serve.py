@@ -93,8 +93,9 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     for index in range(fronts):
         pid = os.fork()
         if pid == 0:
-            for other in socks[:index] + socks[index + 1:]:
-                other.close()  # so that, should this front die, its socket dies with it (see _listen)
+            for other in socks:
+                if other is not socks[index]:
+                    other.close()  # so that, should this front die, its socket dies with it (see _listen)
             if hasattr(engine, "use_front"):
                 engine.use_front(index)
             try:
@@ -107,16 +108,18 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     _supervise(children)
 
 
-def _listen(host: str, port: int, *, count: int = 1) -> list:
+def _listen(host: str, port: int, *, count: int = 1, reuse_port: bool = sys.platform.startswith("linux")) -> list:
     """`count` listening sockets on one port. With more than one (one per front), SO_REUSEPORT:
     the kernel gives each new connection to one of them by a hash of its addresses. Sharing one
     socket instead, the first front awake accepts every connection waiting, so a client opening
     8 connections at once had them all on one front in most trials (and its scans on that
     front's long-lane worker alone). A socket closes with its front: the kernel then spreads
-    connections over the others."""
+    connections over the others. Elsewhere than on Linux SO_REUSEPORT does not spread connections
+    (BSD, macOS): without `reuse_port` the fronts share one socket, the same socket `count` times."""
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    spread = count > 1 and reuse_port
 
     def new_socket(*, reuse_port: bool):
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -127,13 +130,13 @@ def _listen(host: str, port: int, *, count: int = 1) -> list:
 
     socks = []
     try:
-        if count > 1:
+        if spread:
             # A server already on the port must be an error, not a silent share of its connections:
             # a socket without SO_REUSEPORT cannot bind where another listens.
             with new_socket(reuse_port=False) as probe:
                 probe.bind((host, port))
-        for _ in range(count):
-            sock = new_socket(reuse_port=count > 1)
+        for _ in range(count if spread else 1):
+            sock = new_socket(reuse_port=spread)
             socks.append(sock)
             sock.bind((host, port))
             port = sock.getsockname()[1]  # port 0: the others join the one the first was given
@@ -145,7 +148,7 @@ def _listen(host: str, port: int, *, count: int = 1) -> list:
         for sock in socks:
             sock.close()
         raise ValueError(f"cannot listen on {host}:{port} (--host, --port): {exc.strerror or exc}") from None
-    return socks
+    return socks if spread else socks * count
 
 
 def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) -> None:
