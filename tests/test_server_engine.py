@@ -159,12 +159,13 @@ def test_close_kills_busy_workers(nquads):
     run(main())
 
 
-def test_the_zygote_and_workers_hold_none_of_the_fronts_files(nquads):
+def test_the_zygote_and_workers_hold_no_listening_socket(nquads):
     # A front's listening socket kept open by the zygote (or a worker) would go on taking
-    # connections after that front is gone, with nobody to accept them.
+    # connections after that front is gone, with nobody to accept them. Other descriptors stay.
     import socket
 
     listener = socket.create_server(("127.0.0.1", 0))
+    kept, _ = socket.socketpair()  # not a listening socket: inherited as it is
 
     def held(pid):
         links = set()
@@ -176,14 +177,17 @@ def test_the_zygote_and_workers_hold_none_of_the_fronts_files(nquads):
     async def body(engine):
         mine = f"socket:[{os.fstat(listener.fileno()).st_ino}]"
         assert mine in held(os.getpid())
+        other = f"socket:[{os.fstat(kept.fileno()).st_ino}]"
         for pid in (engine._zygote_pid, *engine.pool.pids):
             assert mine not in held(pid)
+            assert other in held(pid)
         assert (await engine.execute(job(COUNT), timeout=10)).body  # and they still work
 
     try:
         run(with_engine(nquads, body))
     finally:
         listener.close()
+        kept.close()
 
 
 def test_bad_data_file(tmp_path):

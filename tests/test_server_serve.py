@@ -1,10 +1,17 @@
 """`serve`'s listening sockets: one per front on one port, and a clear error for a taken port."""
 
+import contextlib
+import os
+import select
 import socket
+import sys
+import time
 
 import pytest
 
 from territoires_lod.server._serve import _listen
+
+from .conftest import LiveServer
 
 
 def test_one_socket_per_front_on_one_port_each_taking_connections():
@@ -15,20 +22,16 @@ def test_one_socket_per_front_on_one_port_each_taking_connections():
         port = ports.pop()
         # The kernel spreads new connections over the sockets: with enough of them, each gets some.
         clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(64)]
-        taken = []
-        for sock in socks:
-            sock.setblocking(False)
-            count = 0
-            while True:
-                try:
-                    conn, _ = sock.accept()
-                except BlockingIOError:
-                    break
-                conn.close()
-                count += 1
-            taken.append(count)
+        taken = dict.fromkeys(socks, 0)
+        deadline = time.monotonic() + 10  # a handshake may reach its queue a little later under load
+        while sum(taken.values()) < 64 and time.monotonic() < deadline:
+            ready, _, _ = select.select(socks, [], [], 0.1)
+            for sock in ready:
+                sock.accept()[0].close()
+                taken[sock] += 1
         for client in clients:
             client.close()
+        taken = list(taken.values())
         assert sum(taken) == 64 and min(taken) > 0
     finally:
         for sock in socks:
@@ -71,3 +74,54 @@ def test_without_reuse_port_the_fronts_share_one_socket():
             _listen("127.0.0.1", socks[0].getsockname()[1], count=2)
     finally:
         socks[0].close()
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as f:
+            for line in list(f)[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                    inodes.add(fields[9])
+    return inodes
+
+
+def _tree(pid: int) -> dict[int, list[int]]:
+    """Each process of the tree under `pid` (itself included) and its children."""
+    tree, todo = {}, [pid]
+    while todo:
+        current = todo.pop()
+        children = []
+        for task in os.listdir(f"/proc/{current}/task"):
+            with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as f:
+                children += [int(c) for c in f.read().split()]
+        tree[current] = children
+        todo += children
+    return tree
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    return inodes
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreads connections on Linux only")
+def test_each_front_alone_holds_its_own_listening_socket(dist):
+    with LiveServer("--data", str(dist / "territoires-industrie.nq"), "--fronts", "2") as server:
+        listening = _listening_inodes(server.port)
+        tree = _tree(server.process.pid)
+        holders = {pid: _socket_inodes(pid) & listening for pid in tree}
+    assert len(listening) == 2
+    assert not holders[server.process.pid]  # the supervisor closed them once the fronts were forked
+    fronts = [pid for pid, held in holders.items() if held]
+    # Each socket in exactly one process, a front (a child of the supervisor without children of
+    # its own: not the zygote, nor one of its workers).
+    assert len(fronts) == 2 and all(len(holders[pid]) == 1 for pid in fronts)
+    assert holders[fronts[0]] != holders[fronts[1]]
+    assert all(pid in tree[server.process.pid] and not tree[pid] for pid in fronts)

@@ -72,6 +72,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     start = time.perf_counter()
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     socks = _listen(host, port, count=fronts)
+    port = socks[0].getsockname()[1]  # the one given, for port 0
     engine = make_engine(data=data, backend=backend, workers=workers or default_workers(fronts), settings=settings,
                          fronts=fronts, on_disk=on_disk, backend_refresh=backend_refresh)
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
@@ -113,41 +114,44 @@ def _listen(host: str, port: int, *, count: int = 1, reuse_port: bool = sys.plat
     the kernel gives each new connection to one of them by a hash of its addresses. Sharing one
     socket instead, the first front awake accepts every connection waiting, so a client opening
     8 connections at once had them all on one front in most trials (and its scans on that
-    front's long-lane worker alone). A socket closes with its front: the kernel then spreads
-    connections over the others. Elsewhere than on Linux SO_REUSEPORT does not spread connections
-    (BSD, macOS): without `reuse_port` the fronts share one socket, the same socket `count` times."""
+    front's long-lane worker alone). The kernel's choice ignores load: a front busy for a while
+    still gets its share of new connections. A socket closes with its front (no other process
+    holds it: the fronts close each other's, the zygote closes them all); the kernel then spreads
+    new connections over the others, and those waiting in its queue are reset. Elsewhere than on
+    Linux SO_REUSEPORT does not spread connections (BSD, macOS): without `reuse_port` the fronts
+    share one socket, the same socket `count` times."""
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     spread = count > 1 and reuse_port
+    socks = []
 
     def new_socket(*, reuse_port: bool):
         sock = socket.socket(family, socket.SOCK_STREAM)
+        socks.append(sock)  # closed below if anything fails
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if reuse_port:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         return sock
 
-    socks = []
     try:
         if spread:
             # A server already on the port must be an error, not a silent share of its connections:
             # a socket without SO_REUSEPORT cannot bind where another listens.
-            with new_socket(reuse_port=False) as probe:
-                probe.bind((host, port))
+            new_socket(reuse_port=False).bind((host, port))
+            socks.pop().close()
         for _ in range(count if spread else 1):
             sock = new_socket(reuse_port=spread)
-            socks.append(sock)
             sock.bind((host, port))
             port = sock.getsockname()[1]  # port 0: the others join the one the first was given
             # Accepted connections inherit this; without it small answers wait ~40 ms on delayed ACKs.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.listen(2048)
-            sock.set_inheritable(True)
-    except OSError as exc:
+    except (OSError, OverflowError) as exc:  # OverflowError: a port over 65535
         for sock in socks:
             sock.close()
-        raise ValueError(f"cannot listen on {host}:{port} (--host, --port): {exc.strerror or exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"cannot listen on {host}:{port} (--host, --port): {reason}") from None
     return socks if spread else socks * count
 
 
@@ -158,6 +162,7 @@ def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) ->
     from ._memo import ResponseMemo
 
     app = create_app(engine=engine, settings=settings, **front)
+    gc.collect()  # quick: what the fronts inherited is frozen already
     gc.freeze()  # the app too lives as long as the front (see `serve`)
     try:  # uvicorn's httptools protocol, with the memo of repeated answers (see _http.py)
         from ._http import protocol_with_memo

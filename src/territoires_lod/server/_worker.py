@@ -7,13 +7,13 @@ time limit is simply killed and replaced in milliseconds, without reloading anyt
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import gc
 import os
 import signal
 import socket
+import stat
 import sys
 
 from . import _wire
@@ -219,16 +219,23 @@ def zygote_loop(data, controls: list[socket.socket], *, isolate: bool, query_mem
             control.sendall(pid.to_bytes(4, "big"))
 
 
-def close_inherited_fds(*, keep: set[int]) -> None:
-    """Close every file descriptor but the standard streams and `keep`."""
+def close_listening_sockets() -> None:
+    """Close the listening sockets this process inherited (the fronts'), and nothing else: the
+    other descriptors may still be in use (pytest's capture files, coverage's database...)."""
     try:
         fds = [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:  # no /proc: nothing to do but leave them
         return
     for fd in fds:
-        if fd > 2 and fd not in keep:
-            with contextlib.suppress(OSError):  # the listing's own, already closed
-                os.close(fd)
+        try:
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                continue
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        except OSError:  # the listing's own, already closed
+            continue
+        if listening:
+            os.close(fd)
 
 
 def start_zygote(load, *, fronts: int = 1, isolate: bool = True,
@@ -243,9 +250,9 @@ def start_zygote(load, *, fronts: int = 1, isolate: bool = True,
     if pid == 0:
         for front, _ in pairs:
             front.close()
-        # Nothing the fronts opened lives on here or in the workers: a front's listening socket
-        # held open by another process would keep taking connections after that front is gone.
-        close_inherited_fds(keep={zygote.fileno() for _, zygote in pairs})
+        # No listening socket lives on here or in the workers: a front's, held open by another
+        # process, would keep taking connections after that front is gone (see _serve._listen).
+        close_listening_sockets()
         try:
             try:
                 data, report = load()
