@@ -125,3 +125,10 @@ def test_each_front_alone_holds_its_own_listening_socket(dist):
     assert len(fronts) == 2 and all(len(holders[pid]) == 1 for pid in fronts)
     assert holders[fronts[0]] != holders[fronts[1]]
     assert all(pid in tree[server.process.pid] and not tree[pid] for pid in fronts)
+
+
+@pytest.mark.parametrize("host, port", [("127.0.0.1", 70000), ("192.0.2.1", 8000)])
+def test_an_address_that_cannot_be_listened_on_is_a_clear_error(host, port):
+    # A port out of range; an address (TEST-NET-1) that is not this machine's.
+    with pytest.raises(ValueError, match=r"cannot listen on .* \(--host, --port\): "):
+        _listen(host, port, count=2)
