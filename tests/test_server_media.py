@@ -351,6 +351,12 @@ def test_a_browser_is_told_from_a_program(accept, page):
     ("*, gzip;q=0", False),  # named beats the wildcard
     ("gzip;q=1.5", False),  # an invalid weight counts as 0
     ("identity", False),
+    ("identity, gzip;q=0.9", False),  # the client ranks no coding first
+    ("gzip;q=0.5, identity;q=1", False),
+    ("gzip;q=0.5, *", False),  # identity ranked by the wildcard
+    ("gzip, identity", True),  # a tie: ours to choose
+    ("*;q=0.5, gzip", True),
+    ("gzip, identity;q=0", True),
 ])
 def test_accept_encoding(header, gzip):
     assert accepts_gzip(header) is gzip

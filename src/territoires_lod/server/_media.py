@@ -173,8 +173,9 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
-    """Whether an Accept-Encoding header allows gzip (RFC 9110 §12.5.3): `gzip` or `x-gzip` with a
-    q above 0, or else `*` with a q above 0. Case does not matter; a bad q counts as 0."""
+    """Whether to send gzip for an Accept-Encoding header (RFC 9110 §12.5.3): `gzip` or `x-gzip`
+    (or else `*`) with a q above 0, and not below that of `identity` (no coding) when the header
+    ranks it (by name, or else by `*`). Case does not matter; a bad q counts as 0."""
     if not accept_encoding:
         return False
     known = _GZIP_ACCEPTED.get(accept_encoding)
@@ -198,7 +199,9 @@ def _accepts_gzip(header: str) -> bool:
         coding = coding.strip().lower()
         coding = "gzip" if coding == "x-gzip" else coding
         weights[coding] = max(q, weights.get(coding, 0.0))
-    return weights["gzip"] > 0 if "gzip" in weights else weights.get("*", 0.0) > 0
+    gzip = weights["gzip"] if "gzip" in weights else weights.get("*", 0.0)
+    identity = weights.get("identity", weights.get("*"))  # unranked: acceptable, gzip preferred
+    return gzip > 0 and (identity is None or gzip >= identity)
 
 
 _GZIP_ACCEPTED: dict[str, bool] = {}
