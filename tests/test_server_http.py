@@ -3,6 +3,7 @@ same bytes without reaching the app; anything that could change the answer reach
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import socket
@@ -225,6 +226,40 @@ def test_a_head_longer_than_the_limit_is_a_431(server):
             pass
         refused = sock.recv(4096)
     assert refused.startswith(b"HTTP/1.1 431 ") and b"POST" in refused
+    assert server.calls == 0
+
+
+def test_a_head_over_the_limit_in_one_write_is_a_431_too(server):
+    # The whole head in the first chunk read: it must count as much as one sent in pieces.
+    from territoires_lod.server._http import MAX_HEAD_BYTES
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(_get("/sparql?q=1", "X-Big: " + "x" * (MAX_HEAD_BYTES + 10_000)))
+        refused = sock.recv(4096)
+    assert refused.startswith(b"HTTP/1.1 431 ")
+    assert server.calls == 0
+
+
+def test_a_short_head_with_a_long_body_in_one_write_is_answered(server):
+    from territoires_lod.server._http import MAX_HEAD_BYTES
+
+    body = b"q=" + b"a" * (2 * MAX_HEAD_BYTES)
+    request = (b"POST /other HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+               b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)) + body
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(request)
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def test_an_unknown_method_is_a_501_not_a_malformed_request(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"FOO /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: t\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 501 ") and b"GET, HEAD, POST and OPTIONS" in data
     assert server.calls == 0
 
 

@@ -21,6 +21,9 @@ headers take uvicorn's way, so that its proxy-headers middleware sees them.
 
 from __future__ import annotations
 
+import sys
+
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ._answer import Answer, error_answer
@@ -186,6 +189,7 @@ class MemoHttpProtocol(HttpToolsProtocol):
     sparql_app = None
     _head_done = False
     _head_bytes = 0
+    _chunk_bytes = 0
     read_seconds = REQUEST_READ_SECONDS
     data_version = None  # with a backend whose data changes: its engine's version, read before the memo
     _reading_since: float | None = None  # loop time the last request (or the connection) began
@@ -200,16 +204,22 @@ class MemoHttpProtocol(HttpToolsProtocol):
             _sweep_slow_requests(self.loop, self.server_state.connections, self.read_seconds / 6)
 
     def data_received(self, data: bytes) -> None:
+        self._chunk_bytes = len(data)
         if not self._head_done:
             self._head_bytes += len(data)
         HttpToolsProtocol.data_received(self, data)
         if not self._head_done and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
-            self._refuse(431, f"The request line and headers are longer than this server reads ({MAX_HEAD_BYTES} "
-                              f"bytes); {_POST_ADVICE}")
+            self._refuse_long_head()
+
+    def _refuse_long_head(self) -> None:
+        self._refuse(431, f"The request line and headers are longer than this server reads ({MAX_HEAD_BYTES} "
+                          f"bytes); {_POST_ADVICE}")
 
     def on_message_begin(self) -> None:
         HttpToolsProtocol.on_message_begin(self)
-        self._head_done, self._head_bytes, self._reading_since = False, 0, self.loop.time()
+        # The chunk it begins in counts whole (the end of the request before it, if any, with it):
+        # a head sent in one write must not pass uncounted.
+        self._head_done, self._head_bytes, self._reading_since = False, self._chunk_bytes, self.loop.time()
 
     def refuse_if_slow(self, now: float) -> None:
         """408 if the request being read (or the first, on a new connection) is overdue. (Found by
@@ -226,6 +236,10 @@ class MemoHttpProtocol(HttpToolsProtocol):
         self._refuse(408, f"The request was not received within {self.read_seconds:g} s.")
 
     def send_400_response(self, msg: str) -> None:  # uvicorn's, for a request its parser refused
+        # Called while uvicorn handles the parser's error: an unknown method is not a bad request.
+        if isinstance(sys.exc_info()[1], httptools.HttpParserInvalidMethodError):
+            self._refuse(501, "This endpoint does not know that method: it answers GET, HEAD, POST and OPTIONS.")
+            return
         self._refuse(400, "The request could not be parsed as HTTP/1.1: the request line or a header is "
                           "malformed. Percent-encode the URL (a space as %20, a non-ASCII character as its "
                           "UTF-8 bytes) or send the query with POST.")
@@ -241,6 +255,13 @@ class MemoHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_done = True
+        # Counted by chunks, the head may look longer than it is (a body in its last chunk): the
+        # parsed head decides, measured only then.
+        if self._head_bytes > MAX_HEAD_BYTES \
+                and len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers) > MAX_HEAD_BYTES:
+            self.cycle = _ANSWERED  # its body and completion callbacks have nothing to do
+            self._refuse_long_head()
+            return
         if len(self.url) > MAX_URL_BYTES and self.sparql_app is not None and not self.pipeline \
                 and (self.cycle is None or self.cycle.response_complete):  # else uvicorn's way: a bare 400
             self._refuse_long_url()
