@@ -225,6 +225,35 @@ def test_etag_and_304(client):
     assert other_format.status_code == 200 and other_format.headers["etag"] != etag
 
 
+@pytest.mark.parametrize("if_match", ['"x"', "W/\"x\"", "<etag>"])
+def test_if_match_cannot_hold_on_weak_etags_so_it_is_a_412(client, if_match):
+    etag = get(client, SELECT).headers["etag"]
+    refused = get(client, SELECT, headers={"If-Match": if_match.replace("<etag>", etag)})
+    assert refused.status_code == 412 and "If-None-Match" in refused.text
+    post = client.post("/sparql", content=SELECT, headers={"Content-Type": "application/sparql-query",
+                                                            "If-Match": if_match.replace("<etag>", etag)})
+    assert post.status_code == 412
+
+
+def test_if_match_any_holds_and_errors_keep_their_status(client):
+    assert get(client, SELECT, headers={"If-Match": "*"}).status_code == 200
+    assert get(client, "SELECT WHERE {", headers={"If-Match": '"x"'}).status_code == 400
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "identity, gzip"])
+def test_an_encoded_post_body_is_a_415_that_says_send_it_plain(client, coding):
+    response = client.post("/sparql", content=SELECT,
+                           headers={"Content-Type": "application/sparql-query", "Content-Encoding": coding})
+    assert response.status_code == 415 and "without a Content-Encoding" in response.text
+    assert response.headers["accept-encoding"] == "identity"
+
+
+def test_a_post_body_declared_identity_is_read(client):
+    response = client.post("/sparql", content=SELECT,
+                           headers={"Content-Type": "application/sparql-query", "Content-Encoding": "identity"})
+    assert response.status_code == 200
+
+
 def test_a_query_that_answers_anew_each_run_is_neither_cached_nor_validated(client):
     # NOW(), RAND()…: a replayed answer or a shared ETag would be wrong.
     volatile = "SELECT (NOW() AS ?n) (STRUUID() AS ?u) WHERE {}"
@@ -448,3 +477,13 @@ def test_live_timeout_keeps_the_server_responsive(live_dataset_server):
     assert slow_response.status_code == 503
     assert "limit of 2 s" in slow_response.text
     assert max(latencies) < 0.5, latencies
+
+
+def test_if_match_is_evaluated_on_the_live_server_short_way_too(live_dataset_server):
+    # A plain GET is answered without ASGI (see _http.py): If-Match must not slip past it.
+    params = {"query": SELECT}
+    assert httpx.get(live_dataset_server.url, params=params, timeout=10).status_code == 200
+    refused = httpx.get(live_dataset_server.url, params=params, headers={"If-Match": '"x"'}, timeout=10)
+    assert refused.status_code == 412
+    again = httpx.get(live_dataset_server.url, params=params, headers={"If-Match": '"x"'}, timeout=10)
+    assert again.status_code == 412  # and not a remembered 200

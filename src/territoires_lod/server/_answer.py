@@ -47,6 +47,16 @@ def error_answer(status: int, message: str) -> Answer:
     return Answer(status, (message.rstrip("\n") + "\n").encode("utf-8"))
 
 
+def if_match_held(if_match: str | None, answer: Answer) -> Answer:
+    """`answer`, or a 412 when an If-Match condition fails (RFC 9110 §13.1.1). If-Match compares
+    strong validators and this endpoint's are weak, so only `*` (an answer exists) can hold.
+    Evaluated on the answer: a request that fails anyway keeps its own error."""
+    if if_match is None or not (200 <= answer.status < 300 or answer.status == 304) or if_match.strip() == "*":
+        return answer
+    return error_answer(412, "The If-Match condition failed: If-Match compares strong validators, and this "
+                             "endpoint's ETags are weak (W/\"…\"). To revalidate an answer, send If-None-Match.")
+
+
 def etag_for(version: str, request: SparqlRequest, fmt_key: str, base_iri: str | None) -> str:
     digest = hashlib.sha256("\x1f".join(
         (version, fmt_key, base_iri or "", request.query, " ".join(request.default_graphs),

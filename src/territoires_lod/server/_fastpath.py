@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from ._answer import Answer, PendingQuery, answer_sparql, begin_sparql, error_answer, finish_query
+from ._answer import Answer, PendingQuery, answer_sparql, begin_sparql, error_answer, finish_query, if_match_held
 from ._engine import EngineError
 from ._media import accepts_gzip
 from ._memo import remember
@@ -56,6 +56,13 @@ def endpoint_url(scope, headers: dict[str, str]) -> str | None:
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
+
+
+def encoded(content_encoding: str | None) -> bool:
+    """Whether a Content-Encoding header names a coding other than identity (none)."""
+    if content_encoding is None:
+        return False
+    return any(c.strip().lower() not in ("", "identity") for c in content_encoding.split(","))
 
 
 async def read_body(receive, limit: int) -> bytes | None:
@@ -134,6 +141,8 @@ def start_sparql(app, scope) -> Answer | PendingAnswer | None:
         if not hasattr(engine, "submit"):
             return None
         headers = header_map(scope)
+        if "if-match" in headers:
+            return None  # rare: `handle_sparql` evaluates it, once the answer is known
         url = endpoint_url(scope, headers)
         if url is None:
             return error_answer(400, BAD_HOST)
@@ -162,6 +171,11 @@ async def handle_sparql(app, scope, receive, send) -> None:
         elif body is None:
             answer = error_answer(413, f"The request body is larger than this endpoint's limit of "
                                        f"{4 * settings.max_query_bytes} bytes.")
+        elif scope["method"] == "POST" and encoded(headers.get("content-encoding")):
+            answer = error_answer(415, f"The request body is encoded (Content-Encoding: "
+                                       f"{headers['content-encoding'][:40]}); this endpoint reads bodies as "
+                                       f"they are sent: send it without a Content-Encoding.")
+            answer.headers["Accept-Encoding"] = "identity"
         else:
             answer = await answer_sparql(
                 method="GET" if scope["method"] == "HEAD" else scope["method"],
@@ -170,6 +184,7 @@ async def handle_sparql(app, scope, receive, send) -> None:
                 settings=settings, cache=cache, base_iri=url,
                 describe=lambda accept: app.describe_service(url, engine, accept, scope["query_string"],
                                                              if_none_match=headers.get("if-none-match")))
+        answer = if_match_held(headers.get("if-match"), answer)
     except Exception:  # never a stack trace to the client
         log.exception("internal error answering %s %s", scope["method"], scope["path"])
         answer = internal_error()
