@@ -126,11 +126,11 @@ def _listen(host: str, port: int, *, count: int = 1, reuse_port: bool = sys.plat
     spread = count > 1 and reuse_port
     socks = []
 
-    def new_socket(*, reuse_port: bool):
+    def new_socket(*, shared: bool):
         sock = socket.socket(family, socket.SOCK_STREAM)
         socks.append(sock)  # closed below if anything fails
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port:
+        if shared:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         return sock
 
@@ -138,10 +138,10 @@ def _listen(host: str, port: int, *, count: int = 1, reuse_port: bool = sys.plat
         if spread:
             # A server already on the port must be an error, not a silent share of its connections:
             # a socket without SO_REUSEPORT cannot bind where another listens.
-            new_socket(reuse_port=False).bind((host, port))
+            new_socket(shared=False).bind((host, port))
             socks.pop().close()
         for _ in range(count if spread else 1):
-            sock = new_socket(reuse_port=spread)
+            sock = new_socket(shared=spread)
             sock.bind((host, port))
             port = sock.getsockname()[1]  # port 0: the others join the one the first was given
             # Accepted connections inherit this; without it small answers wait ~40 ms on delayed ACKs.
