@@ -132,3 +132,20 @@ def test_an_address_that_cannot_be_listened_on_is_a_clear_error(host, port):
     # A port out of range; an address (TEST-NET-1) that is not this machine's.
     with pytest.raises(ValueError, match=r"cannot listen on .* \(--host, --port\): "):
         _listen(host, port, count=2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_query_workers_do_not_carry_the_fronts_web_stack(dist):
+    # FastAPI (pydantic's compiled core) and uvicorn's parser are imported after the zygote forks
+    # and before the fronts do: each query worker would otherwise hold tens of MiB more.
+    def mapped(pid):
+        with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as f:
+            return f.read()
+
+    with LiveServer("--data", str(dist / "territoires-industrie.nq"), "--fronts", "2") as server:
+        tree = _tree(server.process.pid)
+        zygote = next(pid for pid in tree[server.process.pid] if tree[pid])
+        fronts = [pid for pid in tree[server.process.pid] if pid != zygote]
+        for pid in (zygote, *tree[zygote]):
+            assert "pydantic_core" not in mapped(pid) and "httptools" not in mapped(pid)
+        assert all("pydantic_core" in mapped(pid) for pid in fronts)

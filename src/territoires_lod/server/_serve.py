@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -64,17 +65,19 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
         # front takes to notice (see _remote.py).
         settings = replace(settings, max_age=min(settings.max_age, max(1, int(backend_refresh))))
     site = site or SiteOptions()
-    loaded_site = None
-    if site.dist_dir is not None:
-        from ._site import load_site
-
-        loaded_site = load_site(site.dist_dir)  # before forking: the fronts share it
     start = time.perf_counter()
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     socks = _listen(host, port, count=fronts)
     port = socks[0].getsockname()[1]  # the one given, for port 0
     engine = make_engine(data=data, backend=backend, workers=workers or default_workers(fronts), settings=settings,
                          fronts=fronts, on_disk=on_disk, backend_refresh=backend_refresh)
+    loaded_site = None
+    if site.dist_dir is not None:
+        from ._site import load_site
+
+        # After the zygote's fork (the query workers need none of it), before the fronts' (they share it).
+        loaded_site = load_site(site.dist_dir)
+    _import_front_modules()
     what = f"backend {backend}" if backend else f"{engine.stats.triples} triples from {', '.join(map(str, data))}"
     pages = f"; pages and IRIs at http://{host}:{port}/" if loaded_site is not None else ""
     print(f"territoires-lod: serving {what} on http://{host}:{port}/sparql{pages} "
@@ -107,6 +110,17 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     for sock in socks:
         sock.close()
     _supervise(children)
+
+
+def _import_front_modules() -> None:
+    """What the fronts run on (FastAPI, uvicorn), imported once before they fork so that they share
+    its pages; not before the zygote forks: the query workers need none of it."""
+    import uvicorn  # noqa: F401
+
+    from . import _app  # noqa: F401
+
+    with contextlib.suppress(ImportError):  # no httptools (PyPy): see _run_front
+        from . import _http  # noqa: F401
 
 
 def _listen(host: str, port: int, *, count: int = 1, reuse_port: bool = sys.platform.startswith("linux")) -> list:
