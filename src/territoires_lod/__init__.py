@@ -9,18 +9,15 @@ Public API (everything else is private and may change):
     load_examples(queries_dir)        → list[Example] (example queries with French and English titles)
 """
 
-from ._build import BuildResult, Project, build
-from ._dumps import FORMATS, write_dumps
-from ._errors import DataError, DataErrors, ValidationFailed
-from ._examples import Example, load_examples
-from ._graph import build_graph
-from ._namespaces import CANONICAL_BASE, TI, Iris
-from ._records import Records, load_records
-from ._validate import Report, Violation, validate_graph
+from ._exports import lazy_exports
 
-__all__ = [
-    "CANONICAL_BASE", "FORMATS", "TI", "BuildResult", "DataError", "DataErrors", "Example", "Iris", "Project",
-    "Records", "Report", "ValidationFailed", "Violation", "build", "build_graph", "load_examples", "load_records",
-    "validate_graph", "write_dumps",
-]
+# Imported on first use: the command line and the server's processes load rdflib only if they need it.
+_EXPORTS = {"BuildResult": "_build", "Project": "_project", "build": "_build", "FORMATS": "_dumps",
+            "write_dumps": "_dumps", "DataError": "_errors", "DataErrors": "_errors",
+            "ValidationFailed": "_errors", "Example": "_examples", "load_examples": "_examples",
+            "build_graph": "_graph", "CANONICAL_BASE": "_base", "TI": "_namespaces", "Iris": "_namespaces",
+            "Records": "_records", "load_records": "_records", "Report": "_validate", "Violation": "_validate",
+            "validate_graph": "_validate"}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __version__ = "1.0.0"

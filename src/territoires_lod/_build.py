@@ -13,35 +13,9 @@ from ._catalog import describe_dataset
 from ._errors import ValidationFailed
 from ._graph import build_graph
 from ._namespaces import Iris
+from ._project import Project
 from ._records import load_records
 from ._validate import Report, validate_graph
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where the build reads and writes; defaults are the repository layout."""
-
-    root: Path = Path(".")
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def shapes(self) -> Path:
-        return self.root / "shapes"
-
-    @property
-    def checks(self) -> Path:
-        return self.root / "queries" / "checks"
-
-    @property
-    def ontology(self) -> Path:
-        return self.root / "ontology" / "territoires-industrie.ttl"
-
-    @property
-    def dist(self) -> Path:
-        return self.root / "dist"
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,14 @@ import os
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
+from ._base import CANONICAL_BASE, checked_base
 from ._errors import DataError, ValidationFailed
 from ._link_sources import INSEE_SPARQL, WIKIDATA_SPARQL
-from ._namespaces import CANONICAL_BASE, Iris
+
+if TYPE_CHECKING:
+    from ._namespaces import Iris
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,9 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     args.command_line = argv is None  # this process runs the command itself: it may run it again
 
     try:
-        iris = Iris(args.base)
+        checked_base(args.base)
     except ValueError as exc:
         parser.error(f"--base: {exc}")
+    # `serve` mints no IRI unless it builds: it makes its own then, so that the query workers it
+    # forks do not carry rdflib.
+    iris = None if args.command == "serve" else _iris(args.base)
     try:
         return _COMMANDS[args.command](args, iris)
     except ValidationFailed as exc:
@@ -88,8 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _iris(base: str) -> Iris:
+    from ._namespaces import Iris
+
+    return Iris(base)
+
+
 def _project(args):
-    from ._build import Project
+    from ._project import Project
 
     return Project(args.root)
 
@@ -127,7 +141,7 @@ def _import_cog(args, iris: Iris) -> int:
     return 0
 
 
-def _serve(args, iris: Iris) -> int:
+def _serve(args, iris: Iris | None) -> int:
     from ._allocator import exec_with_mimalloc  # not from .server, whose imports take a quarter second
 
     if args.command_line:  # not when called from Python: that would replace the caller's process
@@ -141,7 +155,7 @@ def _serve(args, iris: Iris) -> int:
                        examples=tuple(_examples(args.root / "queries" / "examples")))
     if data is None and args.backend is None:
         if args.rebuild or not (project.dist / "SHA256SUMS").exists():
-            _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris)
+            _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris or _iris(args.base))
         print(f"The dumps are in {project.dist.resolve()}/", file=sys.stderr)
         data = [project.dist / "territoires-industrie.nq"]
     if args.data is None and (project.dist / "SHA256SUMS").exists():

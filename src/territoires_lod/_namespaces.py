@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
-CANONICAL_BASE = "https://w3id.org/territoires-industrie/"
+from ._base import CANONICAL_BASE, checked_base
+
 TI = Namespace("https://w3id.org/territoires-industrie/def#")
 ONTOLOGY = URIRef("https://w3id.org/territoires-industrie/def")
 IGEO = Namespace("http://rdf.insee.fr/def/geo#")
@@ -43,8 +44,7 @@ class Iris:
     base: str = CANONICAL_BASE
 
     def __post_init__(self) -> None:
-        if not self.base.endswith("/"):
-            raise ValueError(f"base IRI must end with '/': {self.base!r}")
+        checked_base(self.base)
 
     def thing(self, key: str) -> URIRef:
         """`commune/11262` → {base}id/commune/11262."""
