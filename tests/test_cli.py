@@ -59,8 +59,26 @@ def test_serve_builds_when_needed_then_serves(tmp_path):
     with LiveServer(root=project.root) as server:
         response = httpx.get(server.url, params={"query": "ASK { ?s ?p ?o }"})
         assert response.json()["boolean"] is True
+        # The build ran in a process of its own: the server's carry none of its modules (PyYAML's
+        # compiled parser read the sources).
+        with open(f"/proc/{server.process.pid}/maps", encoding="ascii", errors="replace") as f:
+            assert "_yaml" not in f.read()
     assert (project.dist / "territoires-industrie.nq").exists()
     assert "validating" in server.process.stderr.read()
+
+
+def test_serve_that_must_build_stops_on_bad_data(tmp_path):
+    import subprocess
+    import sys
+
+    project = copy_project(tmp_path)
+    first = next(project.data.glob("*.csv"))
+    first.write_text(first.read_text(encoding="utf-8") + "not,a,row,that,fits\n", encoding="utf-8")
+    # (Were the build to pass, the port out of range would stop the server: exit code 2 too.)
+    done = subprocess.run([sys.executable, "-m", "territoires_lod._cli", "--root", str(project.root), "serve",
+                           "--port", "70000"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Nothing was written" in done.stderr
+    assert not (project.dist / "SHA256SUMS").exists()
 
 
 def test_bad_base_is_a_usage_error(capsys):

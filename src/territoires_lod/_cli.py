@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -85,8 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     # `serve` mints no IRI unless it builds: it makes its own then, so that the query workers it
     # forks do not carry rdflib.
     iris = None if args.command == "serve" else _iris(args.base)
+    return _run(_COMMANDS[args.command], args, iris)
+
+
+def _run(command, args, iris: Iris | None) -> int:
+    """`command(args, iris)`, its data and validation errors told as the command line tells them."""
     try:
-        return _COMMANDS[args.command](args, iris)
+        return command(args, iris)
     except ValidationFailed as exc:
         sys.stdout.write(exc.report.text())
         print("territoires-lod: validation failed; nothing was written.", file=sys.stderr)
@@ -125,6 +131,25 @@ def _build(args, iris: Iris) -> int:
     return 0
 
 
+def _build_in_child(args) -> int:
+    """`build` in a forked process: the server's processes, forked from this one, then carry
+    none of the build's modules (rdflib, pySHACL) or memory."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 70  # EX_SOFTWARE: a failure nobody foresaw (its traceback is printed)
+        try:
+            code = _run(_build, args, _iris(args.base))
+        except BaseException:  # noqa: BLE001 - told, then this process ends with the code above
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
 def _validate(args, iris: Iris) -> int:
     from ._build import check_dataset
 
@@ -155,7 +180,9 @@ def _serve(args, iris: Iris | None) -> int:
                        examples=tuple(_examples(args.root / "queries" / "examples")))
     if data is None and args.backend is None:
         if args.rebuild or not (project.dist / "SHA256SUMS").exists():
-            _build(argparse.Namespace(**{**vars(args), "quiet": False}), iris or _iris(args.base))
+            code = _build_in_child(argparse.Namespace(**{**vars(args), "quiet": False}))
+            if code:
+                return code
         print(f"The dumps are in {project.dist.resolve()}/", file=sys.stderr)
         data = [project.dist / "territoires-industrie.nq"]
     if args.data is None and (project.dist / "SHA256SUMS").exists():
