@@ -7,7 +7,6 @@ import os
 import sys
 import traceback
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from ._base import CANONICAL_BASE, checked_base
