@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from territoires_lod.server._validators import ANY, MATCH, none_match, not_modified_status, weak_etag
+from territoires_lod.server._validators import ANY, MATCH, if_match_fails, none_match, not_modified_status, weak_etag
 
 TAG = weak_etag("abc123")
 
@@ -36,3 +36,15 @@ def test_if_none_match(header, outcome):
 @pytest.mark.parametrize(("method", "status"), [("GET", 304), ("HEAD", 304), ("POST", 412)])
 def test_a_matched_condition_is_304_for_reads_412_otherwise(method, status):
     assert not_modified_status(method) == status
+
+
+@pytest.mark.parametrize(("header", "fails"), [
+    (None, False),
+    ("*", False),
+    (" * ", False),
+    ('"x"', True),
+    ('W/"x"', True),  # a weak tag never matches strongly
+    ('"a", "b"', True),
+])
+def test_if_match_holds_only_as_any_on_weak_tags(header, fails):
+    assert if_match_fails(header) is fails

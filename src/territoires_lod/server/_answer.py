@@ -14,7 +14,7 @@ from ._cache import CachedAnswer, ResultCache
 from ._engine import Engine, EngineError, QueryJob, QueryResult
 from ._media import KIND_OF_FORM, ResultFormat, format_by_key, negotiate, prefers_html
 from ._protocol import ProtocolError, SparqlRequest, parse_query_request
-from ._validators import ANY, MATCH, none_match, not_modified_status, weak_etag
+from ._validators import ANY, MATCH, if_match_fails, none_match, not_modified_status, weak_etag
 
 
 CACHE_AT_ONCE_AFTER = 0.01  # seconds of compute: a cheaper answer is cached when asked for again
@@ -48,10 +48,9 @@ def error_answer(status: int, message: str) -> Answer:
 
 
 def if_match_held(if_match: str | None, answer: Answer) -> Answer:
-    """`answer`, or a 412 when an If-Match condition fails (RFC 9110 §13.1.1). If-Match compares
-    strong validators and this endpoint's are weak, so only `*` (an answer exists) can hold.
-    Evaluated on the answer: a request that fails anyway keeps its own error."""
-    if if_match is None or not (200 <= answer.status < 300 or answer.status == 304) or if_match.strip() == "*":
+    """`answer`, or a 412 when an If-Match condition fails (see `if_match_fails`). Evaluated on the
+    answer: a request that fails anyway keeps its own error."""
+    if not (200 <= answer.status < 300 or answer.status == 304) or not if_match_fails(if_match):
         return answer
     return error_answer(412, "The If-Match condition failed: If-Match compares strong validators, and this "
                              "endpoint's ETags are weak (W/\"…\"). To revalidate an answer, send If-None-Match.")

@@ -1,5 +1,5 @@
-"""Entity tags and If-None-Match (RFC 9110 §8.8.3, §13.1.2) for /sparql answers, dereferenced
-IRIs and downloads.
+"""Entity tags, If-None-Match and If-Match (RFC 9110 §8.8.3, §13.1.1, §13.1.2) for /sparql answers,
+dereferenced IRIs and downloads.
 
 The tags are weak (`W/"…"`): the same answer goes out gzipped or not, and a content coding makes
 another representation, which a strong tag would have to tell apart; If-None-Match compares tags
@@ -37,6 +37,12 @@ def none_match(header: str | None, etag: str) -> str | None:
             return MATCH
         position = found.end()
     return None
+
+
+def if_match_fails(header: str | None) -> bool:
+    """Whether an If-Match header fails for a representation that exists: it compares tags
+    strongly, and ours are weak, so only `*` holds."""
+    return header is not None and header.strip() != "*"
 
 
 def not_modified_status(method: str) -> int:
