@@ -58,6 +58,7 @@ def test_select_formats(client, accept, media):
     ("text/turtle", "text/turtle", "turtle"),
     ("application/n-triples", "application/n-triples", "nt"),
     ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/json", "application/ld+json", "json-ld"),  # a script's fetch(): the JSON of graphs
     ("application/rdf+xml", "application/rdf+xml", "xml"),
     ("application/trig", "application/trig", "trig"),
     ("application/n-quads", "application/n-quads", "nquads"),

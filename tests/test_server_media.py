@@ -87,6 +87,8 @@ ACCEPT_CASES = [
     (SW_N3, GRAPH, "turtle"),
     ("application/rdf+xml", GRAPH, "rdfxml"),  # SPARQLWrapper RDFXML, and XML for CONSTRUCT
     (SW_JSONLD, GRAPH, "jsonld"),
+    ("application/json", GRAPH, "jsonld"),  # JSON-LD is the JSON of graphs, as format=json says
+    ("application/sparql-results+json, application/json;q=0.9", GRAPH, "jsonld"),
     (JENA_CONSTRUCT, GRAPH, "turtle"),
     ("text/turtle;q=0.5, application/rdf+xml;q=0.9", GRAPH, "rdfxml"),
     ("text/*", GRAPH, "turtle"),
@@ -264,6 +266,8 @@ def test_the_tables_are_consistent():
     ("text/html;q=0.9, text/turtle;q=0.5", None, "html"),
     ("text/*", None, "turtle"),
     (SW_JSONLD, None, "jsonld"),
+    ("application/json", None, "jsonld"),  # a script's fetch(): JSON-LD, the JSON of graphs
+    ("application/*", None, "jsonld"),  # the first application/ row of DOCUMENT_KEYS
     (BROWSER, "ttl", "turtle"),
     (BROWSER, "jsonld", "jsonld"),
     (BROWSER, "json", "jsonld"),
@@ -279,7 +283,6 @@ def test_negotiate_a_document(accept, format_param, key):
 @pytest.mark.parametrize("accept, format_param, status, words", [
     ("image/png", None, 406, "allows none of the result formats of a resource"),
     ("text/csv", None, 406, "text/turtle"),
-    ("application/json", None, 406, "application/ld+json"),  # JSON-LD only by its own name
     ("text/turtle;q=0, text/html;q=0, */*;q=0.1", None, 200, ""),
     (None, "csv", 400, "not a format of a resource"),
     (None, "trig", 400, "not a format of a resource"),

@@ -67,10 +67,12 @@ FORMATS = (
     ResultFormat("tsv", "text/tab-separated-values", (), SOLUTIONS, "TSV", "tsv", True),
     # CONSTRUCT and DESCRIBE. Turtle is the default. JSON, N-Triples, N-Quads and TriG are UTF-8
     # by definition and their media types have no charset parameter.
-    # Turtle is a subset of N3: a client that asks for N3 can read it.
+    # Turtle is a subset of N3: a client that asks for N3 can read it. JSON-LD is the JSON of
+    # graphs (as `format=json` already says, and Oxigraph answers): a script's plain
+    # `Accept: application/json` gets it rather than a 406.
     ResultFormat("turtle", "text/turtle", ("application/x-turtle", "text/n3"), GRAPH, "TURTLE", "ttl", True),
     ResultFormat("ntriples", "application/n-triples", ("text/plain",), GRAPH, "N_TRIPLES", "nt", False),
-    ResultFormat("jsonld", "application/ld+json", (), GRAPH, "JSON_LD", "jsonld", False),
+    ResultFormat("jsonld", "application/ld+json", ("application/json",), GRAPH, "JSON_LD", "jsonld", False),
     ResultFormat("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), GRAPH, "RDF_XML", "rdf", True),
     ResultFormat("trig", "application/trig", (), GRAPH, "TRIG", "trig", False),
     ResultFormat("nquads", "application/n-quads", (), GRAPH, "N_QUADS", "nq", False),
