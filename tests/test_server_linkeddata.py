@@ -205,6 +205,27 @@ def test_if_none_match_any_only_for_a_resource_that_exists(client):
     assert missing.status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/id/territoire/narbonne", "/dist/territoires-industrie.ttl", "/", "/robots.txt"])
+def test_if_match_holds_only_as_any_on_pages_and_downloads(client, path):
+    etag = client.get(path).headers.get("etag", '"none"')
+    for method in (client.get, client.head):
+        for header in (etag, '"x"', f'"x", {etag}'):
+            refused = method(path, headers={"If-Match": header})
+            assert refused.status_code == 412, (path, header)  # strong comparison: weak tags never hold
+        assert method(path, headers={"If-Match": "*"}).status_code == 200
+    refused = client.get(path, headers={"If-Match": '"x"', "Origin": "https://example.org"})
+    assert "If-None-Match" in refused.text and refused.headers["access-control-allow-origin"] == "*"
+
+
+def test_if_match_keeps_an_error_and_holds_on_a_strong_etag(client):
+    assert client.get("/id/commune/99999", headers={"If-Match": '"x"'}).status_code == 404
+    asset = client.get("/assets/site.css")
+    etag = asset.headers["etag"]
+    assert asset.status_code == 200 and not etag.startswith("W/")
+    assert client.get("/assets/site.css", headers={"If-Match": etag}).status_code == 200
+    assert client.get("/assets/site.css", headers={"If-Match": f"W/{etag}"}).status_code == 412
+
+
 def test_pages_are_gzipped_only_when_the_client_allows_it(client):
     asked = client.get("/id/territoire/narbonne", headers={"Accept": BROWSER, "Accept-Encoding": "gzip"})
     assert asked.headers.get("content-encoding") == "gzip"

@@ -48,3 +48,16 @@ def test_a_matched_condition_is_304_for_reads_412_otherwise(method, status):
 ])
 def test_if_match_holds_only_as_any_on_weak_tags(header, fails):
     assert if_match_fails(header) is fails
+    assert if_match_fails(header, 'W/"x"') is fails
+
+
+@pytest.mark.parametrize(("header", "fails"), [
+    ('"x"', False),
+    (' "a" , "x" ', False),
+    ('W/"x"', True),  # strong comparison: a weak tag in the header never matches
+    ('"y"', True),
+    ('"x', True),  # malformed: no tag to match
+    ("*", False),
+])
+def test_if_match_compares_strong_tags(header, fails):
+    assert if_match_fails(header, '"x"') is fails

@@ -52,8 +52,13 @@ def if_match_held(if_match: str | None, answer: Answer) -> Answer:
     answer: a request that fails anyway keeps its own error."""
     if not (200 <= answer.status < 300 or answer.status == 304) or not if_match_fails(if_match):
         return answer
+    return if_match_refusal()
+
+
+def if_match_refusal() -> Answer:
     return error_answer(412, "The If-Match condition failed: If-Match compares strong validators, and this "
-                             "endpoint's ETags are weak (W/\"…\"). To revalidate an answer, send If-None-Match.")
+                             "representation has none that matches (this server's ETags are weak, W/\"…\"). "
+                             "To revalidate, send If-None-Match.")
 
 
 def etag_for(version: str, request: SparqlRequest, fmt_key: str, base_iri: str | None) -> str:

@@ -22,14 +22,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ._answer import Answer, Settings, error_answer
+from ._answer import Answer, Settings, error_answer, if_match_refusal
 from ._cache import ResultCache
 from ._description import service_description
 from ._engine import Engine
 from ._fastpath import EXPOSED_HEADERS, handle_sparql, scope_header
 from ._media import RDFLIB_FORMATS, accepts_gzip, formats_of, negotiate
 from ._protocol import ALLOWED_METHODS, BAD_HOST, ProtocolError, valid_host
-from ._validators import none_match, weak_etag
+from ._validators import if_match_fails, none_match, weak_etag
 from ._site import Site
 from ._web import get_cache, get_engine, get_settings, to_response
 from ._web import router as web_router
@@ -146,6 +146,37 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
+class IfMatch:
+    """A 412 instead of a success when an If-Match condition fails (RFC 9110 §13.1.1), on every
+    route but /sparql's fast path, which evaluates it itself (`if_match_held`). The condition is
+    read on the route's answer: an error keeps its own status, and a strong ETag (a static
+    asset's) can hold."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if_match = scope_header(scope, b"if-match") if scope["type"] == "http" else ""
+        if not if_match or if_match.strip() == "*":
+            await self.app(scope, receive, send)
+            return
+        refused = False
+
+        async def checked_send(message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                etag = next((v.decode("latin-1") for k, v in message.get("headers", ()) if k.lower() == b"etag"), None)
+                refused = (200 <= status < 300 or status == 304) and if_match_fails(if_match, etag)
+                if refused:
+                    await to_response(if_match_refusal())(scope, receive, send)
+                    return
+            if not refused:
+                await send(message)
+
+        await self.app(scope, receive, checked_send)
+
+
 def create_app(*, engine: Engine, settings: Settings | None = None, site: Site | None = None,
                examples: list[dict] | tuple = (), yasgui_dir: Path | None = None) -> EndpointApp:
     """`site`: what dist/ holds besides the store (catalogue, ontology, shapes, downloads); without
@@ -172,6 +203,7 @@ def create_app(*, engine: Engine, settings: Settings | None = None, site: Site |
     app.state.ontology_html = None
     path = urllib.parse.urlsplit(site.base).path if site is not None else "/"
     app.state.base_path = path if path != "/" else None
+    app.add_middleware(IfMatch)
     app.add_middleware(NegotiatedGZip, minimum_size=1024, compresslevel=6)
     app.add_middleware(HostCheck)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],

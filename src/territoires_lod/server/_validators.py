@@ -39,10 +39,23 @@ def none_match(header: str | None, etag: str) -> str | None:
     return None
 
 
-def if_match_fails(header: str | None) -> bool:
-    """Whether an If-Match header fails for a representation that exists: it compares tags
-    strongly, and ours are weak, so only `*` holds."""
-    return header is not None and header.strip() != "*"
+def if_match_fails(header: str | None, etag: str | None = None) -> bool:
+    """Whether an If-Match header fails for a representation that exists, tagged `etag` (None:
+    untagged). It compares tags strongly: `*` holds, a strong tag holds when listed, and a weak
+    tag (ours) never does. A malformed list fails (no tag of it can be read to match)."""
+    if header is None or header.strip() == "*":
+        return False
+    if etag is None or etag.startswith("W/"):
+        return True
+    position, end = 0, len(header)
+    while position < end:
+        found = _TAG.match(header, position)
+        if found is None:
+            return True
+        if not found.group(0).lstrip().startswith("W/") and found.group(1) == etag:
+            return False
+        position = found.end()
+    return True
 
 
 def not_modified_status(method: str) -> int:
