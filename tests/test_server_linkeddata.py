@@ -188,6 +188,16 @@ def test_the_canonical_base_path_is_served_whatever_the_host(client):
     assert via_w3id.status_code == 200 and via_w3id.text == direct.text
 
 
+def test_the_endpoint_under_the_canonical_base_path_names_its_own_url(client):
+    headers = {"Accept": "application/n-triples", "Host": "w3id.org"}
+    description = client.get("/territoires-industrie/sparql", headers=headers).text
+    assert "<http://w3id.org/territoires-industrie/sparql> <http://www.w3.org/ns/sparql-service-description#endpoint>" \
+        in description
+    relative = client.get("/territoires-industrie/sparql", params={"query": "SELECT (<x> AS ?i) {}"},
+                          headers={"Host": "w3id.org"})  # the request URL is the base of relative IRIs
+    assert relative.json()["results"]["bindings"][0]["i"]["value"] == "http://w3id.org/territoires-industrie/x"
+
+
 def test_etag_and_304(client):
     first = client.get("/id/territoire/narbonne", headers={"Accept": "text/turtle"})
     etag = first.headers["etag"]

@@ -26,7 +26,7 @@ from ._answer import Answer, Settings, error_answer, if_match_refusal
 from ._cache import ResultCache
 from ._description import service_description
 from ._engine import Engine
-from ._fastpath import EXPOSED_HEADERS, handle_sparql, scope_header
+from ._fastpath import ASKED_PATH, EXPOSED_HEADERS, handle_sparql, scope_header
 from ._media import RDFLIB_FORMATS, accepts_gzip, formats_of, negotiate
 from ._protocol import ALLOWED_METHODS, BAD_HOST, ProtocolError, valid_host
 from ._validators import if_match_fails, none_match, weak_etag
@@ -58,7 +58,8 @@ class EndpointApp(FastAPI):
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and (path := self._local_path(scope["path"])) != scope["path"]:
-            scope = {k: v for k, v in scope.items() if k != "raw_path"} | {"path": path}
+            # The path as asked stays the endpoint's URL (sd:endpoint, the base of relative IRIs).
+            scope = {k: v for k, v in scope.items() if k != "raw_path"} | {"path": path, ASKED_PATH: scope["path"]}
         if scope["type"] == "http" and scope["path"] == "/sparql" and scope["method"] in ("GET", "POST", "HEAD"):
             await handle_sparql(self, scope, receive, send)
             return

@@ -27,6 +27,8 @@ EXPOSED_HEADERS = ("ETag", "Content-Type", "Cache-Control", "Link", "Content-Loc
 CORS_HEADERS = [(b"access-control-allow-origin", b"*"),
                 (b"access-control-expose-headers", ", ".join(EXPOSED_HEADERS).encode("ascii"))]
 GZIP_MIN_BYTES = 1024
+# scope entry: the path the client asked, when the app answers it as another (see EndpointApp)
+ASKED_PATH = "territoires_lod.asked_path"
 
 
 def internal_error() -> Answer:
@@ -55,7 +57,8 @@ def endpoint_url(scope, headers: dict[str, str]) -> str | None:
     if not host:  # HTTP/1.0
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
+    path = scope.get(ASKED_PATH) or scope["path"]
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{path}"
 
 
 def encoded(content_encoding: str | None) -> bool:
