@@ -149,3 +149,32 @@ def test_the_query_workers_do_not_carry_the_fronts_web_stack(dist):
         for pid in (zygote, *tree[zygote]):
             assert "pydantic_core" not in mapped(pid) and "httptools" not in mapped(pid)
         assert all("pydantic_core" in mapped(pid) for pid in fronts)
+
+
+def _limits_after(soft: int, hard: int) -> tuple[int, int, int]:
+    """(connections per front, soft, hard) as `connections_per_front` leaves them, in a child
+    process whose open-file limits were set to `soft`, `hard` (a lowered hard limit is for good)."""
+    import subprocess
+
+    code = ("import resource\n"
+            f"resource.setrlimit(resource.RLIMIT_NOFILE, ({soft}, {hard}))\n"
+            "from territoires_lod.server._serve import connections_per_front\n"
+            "n = connections_per_front()\n"
+            "print(n, *resource.getrlimit(resource.RLIMIT_NOFILE))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return tuple(int(x) for x in out.stdout.split())
+
+
+def test_the_open_file_limit_is_raised_for_the_connections_a_front_holds():
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 4096 + 256:
+        pytest.skip(f"this machine's hard open-file limit ({hard}) is below what a front asks for")
+    connections, soft, _ = _limits_after(1024, hard)  # a common default soft limit
+    assert connections == 4096 and soft == 4096 + 256
+
+
+def test_under_a_low_hard_limit_a_front_holds_fewer_connections():
+    connections, soft, hard = _limits_after(512, 1000)
+    assert (soft, hard) == (1000, 1000) and connections == 1000 - 256  # 503 past them, not resets

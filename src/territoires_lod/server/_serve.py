@@ -16,6 +16,34 @@ from ._answer import Settings
 
 
 MAX_CONNECTIONS_PER_FRONT = 4096
+# Descriptors a front needs besides its connections: its workers' sockets, files, the event loop's own.
+FILES_BESIDES_CONNECTIONS = 256
+
+log = logging.getLogger("territoires_lod.server")
+
+
+def connections_per_front() -> int:
+    """How many connections a front holds before it answers 503: MAX_CONNECTIONS_PER_FRONT, the
+    soft open-file limit raised to allow it (up to the hard limit). Under a lower hard limit,
+    fewer: past the descriptors it has, a front could not accept and clients would be reset
+    without a word (a common default soft limit is 1024)."""
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return MAX_CONNECTIONS_PER_FRONT
+    wanted = MAX_CONNECTIONS_PER_FRONT + FILES_BESIDES_CONNECTIONS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return MAX_CONNECTIONS_PER_FRONT
+    limit = max(16, soft - FILES_BESIDES_CONNECTIONS)
+    log.warning("the open-file limit is %d: each front answers 503 past %d connections (raise the hard limit, "
+                "ulimit -Hn, for %d)", soft, limit, MAX_CONNECTIONS_PER_FRONT)
+    return limit
 
 
 def default_fronts() -> int:
@@ -68,6 +96,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     start = time.perf_counter()
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     socks = _listen(host, port, count=fronts)
+    connections = connections_per_front()  # before the fronts fork: they inherit the raised limit
     port = socks[0].getsockname()[1]  # the one given, for port 0
     engine = make_engine(data=data, backend=backend, workers=workers or default_workers(fronts), settings=settings,
                          fronts=fronts, on_disk=on_disk, backend_refresh=backend_refresh)
@@ -84,6 +113,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
           f"(loaded in {time.perf_counter() - start:.2f}s; {fronts} front(s); malloc: {allocator_in_use()})",
           file=sys.stderr)
     front = {"site": loaded_site, "examples": site.examples, "yasgui_dir": site.yasgui_dir}
+    limits = {"log_level": log_level, "connections": connections}
     # What is loaded so far (modules, the site's pages) lives as long as the fronts: out of the
     # collector's sight, so that a full collection does not walk it (about 70,000 objects: it
     # held a front's event loop 35-110 ms every few seconds under load) nor write to the pages
@@ -91,7 +121,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     gc.collect()
     gc.freeze()
     if fronts == 1:
-        _run_front(engine, settings, socks[0], log_level, front)
+        _run_front(engine, settings, socks[0], front, **limits)
         return
     children = []
     for index in range(fronts):
@@ -103,7 +133,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
             if hasattr(engine, "use_front"):
                 engine.use_front(index)
             try:
-                _run_front(engine, settings, socks[index], log_level, front)
+                _run_front(engine, settings, socks[index], front, **limits)
             finally:
                 os._exit(0)
         children.append(pid)
@@ -169,7 +199,7 @@ def _listen(host: str, port: int, *, count: int = 1, reuse_port: bool = sys.plat
     return socks if spread else socks * count
 
 
-def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) -> None:
+def _run_front(engine, settings: Settings, sock, front: dict, *, log_level: str, connections: int) -> None:
     import uvicorn
 
     from ._app import create_app
@@ -191,7 +221,7 @@ def _run_front(engine, settings: Settings, sock, log_level: str, front: dict) ->
     # descriptors and dropping connections without a word (a public deployment belongs behind a
     # reverse proxy that limits connections per client: see the README).
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=2, http=http,
-                            limit_concurrency=MAX_CONNECTIONS_PER_FRONT)
+                            limit_concurrency=connections)
     uvicorn.Server(config).run(sockets=[sock])  # run(), not asyncio.run(serve()): uvloop when installed
 
 
