@@ -5,11 +5,12 @@ import contextlib
 import os
 import time
 
+import pyoxigraph as ox
 import pytest
 
 from territoires_lod.server import EmbeddedEngine, InProcessEngine
 from territoires_lod.server._engine import (QueryEvaluationError, QueryJob, QuerySyntaxError, QueryTimedOut,
-                                            ResultTooLarge, job_shape)
+                                            ResultTooLarge, job_shape, readable_parse_error)
 from territoires_lod.server._media import FORMATS
 from territoires_lod.server._pool import _alive
 from territoires_lod.server._store import load_store
@@ -70,6 +71,20 @@ def test_syntax_error_names_the_position(nquads):
         with pytest.raises(QuerySyntaxError, match="1:"):
             await engine.execute(job("SELECT * WHERE { ?s ?p }"), timeout=10)
     run(with_engine(nquads, body))
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("SELECT * WHERE { ?s ?p ?o", 'error at 1:26: expected one of ",", ".", ";", "{", "{|", "}", "~", a letter or digit, '
+                                  'a letter, "_", any character (the end of the query)'),
+    ("SELECT * WHERE { ?s ?p ?o }\nLIMT 1", "error at 2:7: expected one of HAVING, OFFSET, OPTIONAL, VALUES "
+                                            "(the end of the query)"),
+    ("SELEC * {}", "error at 1:10: expected CONSTRUCT"),
+])
+def test_parse_errors_are_one_readable_line(query, message):
+    # pyoxigraph's own: the same position, its character classes (a dozen lines of Unicode ranges) in words
+    with pytest.raises(SyntaxError) as raised:
+        ox.Store().query(query)
+    assert readable_parse_error(str(raised.value), query) == message
 
 
 def test_runaway_query_is_killed_and_the_pool_stays_responsive(nquads):

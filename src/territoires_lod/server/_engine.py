@@ -9,6 +9,8 @@ The front (protocol, safety rules, caching) is the same whichever engine answers
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
@@ -104,7 +106,8 @@ def _result(reply: tuple, job: QueryJob, seconds: float | None = None) -> QueryR
         return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format, seconds)
     _, kind, message = reply
     if kind == "syntax":
-        raise QuerySyntaxError(f"SPARQL syntax error: {message}{prefix_advice(job.query)}")
+        raise QuerySyntaxError(f"SPARQL syntax error: {readable_parse_error(message, job.query)}"
+                               f"{prefix_advice(job.query)}")
     if kind == "too_large":
         raise result_too_large(int(message))
     raise QueryEvaluationError(f"The query could not be evaluated: {message}")
@@ -113,6 +116,33 @@ def _result(reply: tuple, job: QueryJob, seconds: float | None = None) -> QueryR
 def result_too_large(limit_bytes: int) -> ResultTooLarge:
     return ResultTooLarge(f"The result is larger than this endpoint's limit of {limit_bytes // (1 << 20)} MiB. "
                           "Narrow the query or page through the result with LIMIT and OFFSET.")
+
+
+_CHAR_CLASS = re.compile(r"\[[^\[\]]*\]")
+_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+
+
+def readable_parse_error(message: str, query: str) -> str:
+    """pyoxigraph's parse error, for a person: its character classes (a dozen lines of Unicode
+    ranges) named in words, each expectation once, on one line, and a position at the end of the
+    query said in words (the parser often reports there what is wrong earlier)."""
+    def named(found: re.Match) -> str:
+        text = found.group(0)
+        if "..=" in text:
+            return "a letter or digit" if "'0'" in text else "a letter"
+        return {"[_]": "any character", "['_']": '"_"'}.get(text, text)
+
+    tidy = _CHAR_CLASS.sub(named, " ".join(message.split()))
+    head, sep, expected = tidy.partition("expected one of ")
+    if sep:
+        tidy = head + sep + ", ".join(dict.fromkeys(e.strip() for e in expected.split(", ")))
+    at = _POSITION.match(tidy)
+    if at is not None:
+        lines = query.split("\n")
+        line, column = int(at.group(1)), int(at.group(2))
+        if line >= len(lines) and column > len(lines[-1].rstrip()):
+            tidy += " (the end of the query)"
+    return tidy
 
 
 def prefix_advice(query: str) -> str:
