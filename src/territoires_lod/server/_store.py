@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from ._engine import DatasetStats
+from ._jsonld import with_local_contexts
 
 _FORMATS_BY_SUFFIX = {".nq": "N_QUADS", ".trig": "TRIG", ".nt": "N_TRIPLES", ".ttl": "TURTLE",
                       ".rdf": "RDF_XML", ".owl": "RDF_XML", ".xml": "RDF_XML", ".jsonld": "JSON_LD",
@@ -41,10 +42,12 @@ def load_store(paths: list[Path], *, location: str | None = None):
             except SyntaxError as exc:
                 if fmt != ox.RdfFormat.JSON_LD or "context" not in str(exc).lower():
                     raise
-                # pyoxigraph reads no context from elsewhere (our dump names `context.jsonld`
-                # beside it): the same document, with its contexts from local files written in.
-                store.bulk_load(input=jsonld_with_local_contexts(path), format=fmt,
-                                base_iri=path.resolve().as_uri())
+                # pyoxigraph reads no context from elsewhere: the same document, with its local
+                # contexts written in (a failed load adds nothing to the store).
+                document, contexts = with_local_contexts(path)
+                for context in contexts:
+                    digest.update(context.read_bytes())
+                store.bulk_load(input=document, format=fmt, base_iri=path.resolve().as_uri())
         except SyntaxError as exc:
             raise ValueError(f"{path}: not valid {path.suffix[1:]}: {exc}") from None
     if any(True for _ in store.named_graphs()):
@@ -52,44 +55,6 @@ def load_store(paths: list[Path], *, location: str | None = None):
         # because Oxigraph's union-default-graph mode repeats a triple once per graph holding it.
         store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     return store, digest.hexdigest()[:20]
-
-
-def jsonld_with_local_contexts(path: Path) -> bytes:
-    """A JSON-LD document with every context it names by a relative reference replaced by the
-    `@context` of that file (read relative to the one naming it). A remote context is an error:
-    the server opens no outbound connection because of its data either."""
-    import json
-
-    def inline(value, base: Path, depth: int):
-        if isinstance(value, list):
-            return [inline(v, base, depth) for v in value]
-        if not isinstance(value, str):
-            return written_in(value, base, depth)
-        if "://" in value or value.startswith("//") or depth > 8:
-            raise SyntaxError(f"the JSON-LD context {value!r} is not a file beside it: save it there and "
-                              "name it relatively (remote contexts are not fetched)")
-        source = (base / value).resolve()
-        try:
-            document = json.loads(source.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise SyntaxError(f"the JSON-LD context {value!r} cannot be read from {source}: {exc}") from None
-        if not isinstance(document, dict) or "@context" not in document:
-            raise SyntaxError(f"{source} has no @context")
-        return inline(document["@context"], source.parent, depth + 1)
-
-    def written_in(node, base: Path, depth: int):
-        if isinstance(node, list):
-            return [written_in(v, base, depth) for v in node]
-        if isinstance(node, dict):
-            return {k: inline(v, base, depth) if k == "@context" else written_in(v, base, depth)
-                    for k, v in node.items()}
-        return node
-
-    try:
-        document = json.loads(path.read_bytes())
-    except ValueError as exc:
-        raise SyntaxError(str(exc)) from None
-    return json.dumps(written_in(document, path.parent, 0), ensure_ascii=False).encode("utf-8")
 
 
 class InMemoryData:
