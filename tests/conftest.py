@@ -108,7 +108,8 @@ def wait_for_http(url: str, *, process=None, seconds: float = 20) -> None:
 class LiveServer:
     """`territoires-lod serve` in a subprocess; `url` is its /sparql endpoint."""
 
-    def __init__(self, *args: str, root: Path | None = None, seconds: float = 20, env: dict | None = None) -> None:
+    def __init__(self, *args: str, root: Path | None = None, seconds: float = 20, env: dict | None = None,
+                 preexec_fn=None) -> None:
         import subprocess
         import sys
 
@@ -119,7 +120,7 @@ class LiveServer:
             [sys.executable, "-m", "territoires_lod._cli", *(["--root", str(root)] if root else []), "serve",
              "--host", "127.0.0.1", "--port", str(self.port), *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-            env=None if env is None else {**os.environ, **env})
+            env=None if env is None else {**os.environ, **env}, preexec_fn=preexec_fn)
         try:
             wait_for_http(self.url, process=self.process, seconds=seconds)
         except BaseException:

@@ -178,3 +178,26 @@ def test_the_open_file_limit_is_raised_for_the_connections_a_front_holds():
 def test_under_a_low_hard_limit_a_front_holds_fewer_connections():
     connections, soft, hard = _limits_after(512, 1000)
     assert (soft, hard) == (1000, 1000) and connections == 1000 - 256  # 503 past them, not resets
+
+
+def _low_file_limit() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300))
+
+
+def test_a_front_under_a_low_file_limit_answers_503_past_what_it_can_hold(dist):
+    import httpx
+
+    server = LiveServer("--data", str(dist / "territoires-industrie.nq"), "--fronts", "1", preexec_fn=_low_file_limit)
+    idle = []
+    try:
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(60)]  # 300 - 256 = 44 held
+        time.sleep(0.5)
+        answer = httpx.get(server.url, params={"query": "ASK {}"}, timeout=10)
+        assert answer.status_code == 503  # not a reset
+    finally:
+        for sock in idle:
+            sock.close()
+        server.stop()
+    assert "each front answers 503 past 44 connections" in server.process.stderr.read()

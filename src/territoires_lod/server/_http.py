@@ -266,6 +266,10 @@ class MemoHttpProtocol(HttpToolsProtocol):
                 and (self.cycle is None or self.cycle.response_complete):  # else uvicorn's way: a bare 400
             self._refuse_long_url()
             return
+        if self.limit_concurrency is not None and (len(self.connections) >= self.limit_concurrency
+                                                   or len(self.tasks) >= self.limit_concurrency):
+            super().on_headers_complete()  # uvicorn's 503: the short ways too stop past the limit
+            return
         key = self._memo_key()
         if key is not None:
             if self.data_version is not None:
