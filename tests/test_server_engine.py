@@ -74,8 +74,10 @@ def test_syntax_error_names_the_position(nquads):
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ("SELECT * WHERE { ?s ?p ?o", 'error at 1:26: expected one of ",", ".", ";", "{", "{|", "}", "~", a letter or digit, '
-                                  'a letter, "_", any character (the end of the query)'),
+    ("SELECT * WHERE { ?s ?p ?o", 'error at 1:26: expected one of ",", ".", ";", "{", "{|", "}", "~", '
+                                  'a digit or a name character, a letter, "_", any character (the end of the query)'),
+    ('SELECT * WHERE { ?s ?p "\\u12" }', "error at 1:29: expected a hexadecimal digit"),
+    ("SELECT * {} LIMIT x", "error at 1:19: expected one of HAVING, OFFSET, OPTIONAL, VALUES, a digit"),
     ("SELECT * WHERE { ?s ?p ?o }\nLIMT 1", "error at 2:7: expected one of HAVING, OFFSET, OPTIONAL, VALUES "
                                             "(the end of the query)"),
     ("SELEC * {}", "error at 1:10: expected CONSTRUCT"),

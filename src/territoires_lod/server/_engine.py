@@ -119,24 +119,34 @@ def result_too_large(limit_bytes: int) -> ResultTooLarge:
 
 
 _CHAR_CLASS = re.compile(r"\[[^\[\]]*\]")
-_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+POSITION = re.compile(r"\berror at (\d+):(\d+)")  # a parse error's line and column (pyoxigraph, Oxigraph)
+
+
+def _class_in_words(found: re.Match) -> str:
+    """One of pyoxigraph's character classes (`['0'..='9']`, `['A' ..= 'Z' | …]`, `[_]`) in words."""
+    text = found.group(0)
+    inner = text[1:-1].replace(" ", "").replace("\n", "")
+    if inner == "_":
+        return "any character"
+    if "..=" not in inner:  # a few characters: ['e' | 'E']
+        return ", ".join(f'"{c.strip(chr(39))}"' for c in inner.split("|"))
+    digits, letters = "'0'..='9'" in inner, "'A'..='Z'" in inner or "'a'..='z'" in inner
+    if digits and ("'a'..='f'" in inner or "'A'..='F'" in inner) and not letters:
+        return "a hexadecimal digit"
+    if letters:
+        return "a letter or digit" if digits else "a letter"
+    return "a digit" if inner == "'0'..='9'" else "a digit or a name character" if digits else "a name character"
 
 
 def readable_parse_error(message: str, query: str) -> str:
     """pyoxigraph's parse error, for a person: its character classes (a dozen lines of Unicode
-    ranges) named in words, each expectation once, on one line, and a position at the end of the
+    ranges) in words, each expectation once, on one line, and a position at the end of the
     query said in words (the parser often reports there what is wrong earlier)."""
-    def named(found: re.Match) -> str:
-        text = found.group(0)
-        if "..=" in text:
-            return "a letter or digit" if "'0'" in text else "a letter"
-        return {"[_]": "any character", "['_']": '"_"'}.get(text, text)
-
-    tidy = _CHAR_CLASS.sub(named, " ".join(message.split()))
+    tidy = _CHAR_CLASS.sub(_class_in_words, " ".join(message.split()))
     head, sep, expected = tidy.partition("expected one of ")
     if sep:
         tidy = head + sep + ", ".join(dict.fromkeys(e.strip() for e in expected.split(", ")))
-    at = _POSITION.match(tidy)
+    at = POSITION.search(tidy)
     if at is not None:
         lines = query.split("\n")
         line, column = int(at.group(1)), int(at.group(2))

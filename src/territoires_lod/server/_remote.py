@@ -28,8 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ._worker import ResultTooLarge as _TooLarge
 from ._worker import _CappedWriter
-from ._engine import BackendUnavailable, DatasetStats, QueryEvaluationError, QueryJob, QueryResult, \
-    QuerySyntaxError, QueryTimedOut, ServerBusy, prefix_advice, result_too_large
+from ._engine import POSITION, BackendUnavailable, DatasetStats, QueryEvaluationError, QueryJob, QueryResult, \
+    QuerySyntaxError, QueryTimedOut, ServerBusy, prefix_advice, readable_parse_error, result_too_large
 
 
 log = logging.getLogger("territoires_lod.server")
@@ -157,7 +157,7 @@ class RemoteEngine:
         try:
             body = self._read_whole(client.query().response, deadline, timeout)
         except QueryBadFormed as exc:
-            raise QuerySyntaxError(f"SPARQL syntax error (from the backend): {_backend_message(exc, job)}"
+            raise QuerySyntaxError(f"SPARQL syntax error (from the backend): {_backend_message(exc, job, parse=True)}"
                                    f"{prefix_advice(job.query)}") from None
         except (socket.timeout, TimeoutError):
             raise _backend_timed_out(timeout) from None
@@ -219,12 +219,10 @@ def _backend_timed_out(timeout: float) -> QueryTimedOut:
 
 # What stores write into an answer they stop mid-way (Oxigraph: "The SPARQL operation has been cancelled").
 _CANCELLED = re.compile(rb"cancel|timeout|time limit|timed out", re.IGNORECASE)
-_POSITION = re.compile(r"\berror at (\d+):(\d+)")
-
-
-def _backend_message(exc: Exception, job: QueryJob) -> str:
+def _backend_message(exc: Exception, job: QueryJob, *, parse: bool = False) -> str:
     """The backend's own message (SPARQLWrapper keeps it after "Response:"), with positions moved back
-    by the BASE line this front added."""
+    by the BASE line this front added; a parse error (`parse`) made readable as the embedded
+    engine's are (an Oxigraph backend writes the same)."""
     text = str(exc)
     head, _, response = text.partition("Response:\n")
     if response:
@@ -235,7 +233,9 @@ def _backend_message(exc: Exception, job: QueryJob) -> str:
             text = response
     else:
         text = head
-    text = " ".join(text.split())[:500] or type(exc).__name__
+    text = " ".join(text.split())
     if job.base_iri:
-        text = _POSITION.sub(lambda m: f"error at {max(1, int(m[1]) - 1)}:{m[2]}", text)
-    return text
+        text = POSITION.sub(lambda m: f"error at {max(1, int(m[1]) - 1)}:{m[2]}", text)
+    if parse:
+        text = readable_parse_error(text, job.query)
+    return text[:500] or type(exc).__name__
