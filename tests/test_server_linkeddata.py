@@ -196,6 +196,9 @@ def test_the_endpoint_under_the_canonical_base_path_names_its_own_url(client):
     relative = client.get("/territoires-industrie/sparql", params={"query": "SELECT (<x> AS ?i) {}"},
                           headers={"Host": "w3id.org"})  # the request URL is the base of relative IRIs
     assert relative.json()["results"]["bindings"][0]["i"]["value"] == "http://w3id.org/territoires-industrie/x"
+    page = client.get("/territoires-industrie/query", params={"query": "SELECT (<x> AS ?i) {}"},
+                      headers={"Host": "w3id.org"}).text
+    assert "http://w3id.org/territoires-industrie/sparql" in page and "http://w3id.org/territoires-industrie/x" in page
 
 
 def test_etag_and_304(client):
@@ -227,13 +230,28 @@ def test_if_match_holds_only_as_any_on_pages_and_downloads(client, path):
     assert "If-None-Match" in refused.text and refused.headers["access-control-allow-origin"] == "*"
 
 
-def test_if_match_keeps_an_error_and_holds_on_a_strong_etag(client):
+def test_if_match_keeps_an_error_and_is_ignored_on_options_or_empty(client):
     assert client.get("/id/commune/99999", headers={"If-Match": '"x"'}).status_code == 404
-    asset = client.get("/assets/site.css")
+    assert client.options("/sparql", headers={"If-Match": '"x"'}).status_code == 204  # RFC 9110 §13.2.1
+    assert client.get("/robots.txt", headers={"If-Match": ""}).status_code == 200
+    assert client.get("/sparql", params={"query": "ASK {}"}, headers={"If-Match": ""}).status_code == 200
+
+
+def test_a_header_on_several_lines_is_one_list(client):
+    etag = client.get("/robots.txt").headers.get("etag")
+    assert etag is None  # untagged: no tag can match, on one line or two
+    two_lines = [("If-Match", '"x"'), ("If-Match", "*")]
+    assert client.get("/robots.txt", headers=two_lines).status_code == 412  # "x", * is not * alone
+    host_twice = [("Host", "a.example"), ("Host", "b.example")]
+    assert client.get("/sparql", params={"query": "ASK {}"}, headers=host_twice).status_code == 400
+
+
+def test_assets_have_weak_tags_and_answer_304(client):
+    asset = client.get("/assets/site.css", headers={"Accept-Encoding": "gzip"})
     etag = asset.headers["etag"]
-    assert asset.status_code == 200 and not etag.startswith("W/")
-    assert client.get("/assets/site.css", headers={"If-Match": etag}).status_code == 200
-    assert client.get("/assets/site.css", headers={"If-Match": f"W/{etag}"}).status_code == 412
+    assert asset.status_code == 200 and etag.startswith('W/"')  # one tag for the gzipped and plain bytes
+    assert client.get("/assets/site.css", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/assets/site.css", headers={"If-Match": etag}).status_code == 412
 
 
 def test_pages_are_gzipped_only_when_the_client_allows_it(client):

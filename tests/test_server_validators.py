@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from territoires_lod.server._validators import ANY, MATCH, if_match_fails, none_match, not_modified_status, weak_etag
+from territoires_lod.server._validators import (ANY, MATCH, if_match_fails, if_match_refuses, none_match,
+                                                not_modified_status, weak_etag)
 
 TAG = weak_etag("abc123")
 
@@ -40,6 +41,7 @@ def test_a_matched_condition_is_304_for_reads_412_otherwise(method, status):
 
 @pytest.mark.parametrize(("header", "fails"), [
     (None, False),
+    ("", False),  # empty: as if absent
     ("*", False),
     (" * ", False),
     ('"x"', True),
@@ -61,3 +63,8 @@ def test_if_match_holds_only_as_any_on_weak_tags(header, fails):
 ])
 def test_if_match_compares_strong_tags(header, fails):
     assert if_match_fails(header, '"x"') is fails
+
+
+@pytest.mark.parametrize(("status", "refused"), [(200, True), (206, True), (304, True), (404, False), (503, False)])
+def test_if_match_is_evaluated_on_successes_only(status, refused):
+    assert if_match_refuses('"x"', status=status, etag='W/"x"') is refused

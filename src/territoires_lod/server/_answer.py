@@ -14,7 +14,7 @@ from ._cache import CachedAnswer, ResultCache
 from ._engine import Engine, EngineError, QueryJob, QueryResult
 from ._media import KIND_OF_FORM, ResultFormat, format_by_key, negotiate, prefers_html
 from ._protocol import ProtocolError, SparqlRequest, parse_query_request
-from ._validators import ANY, MATCH, if_match_fails, none_match, not_modified_status, weak_etag
+from ._validators import ANY, MATCH, if_match_refuses, none_match, not_modified_status, weak_etag
 
 
 CACHE_AT_ONCE_AFTER = 0.01  # seconds of compute: a cheaper answer is cached when asked for again
@@ -50,9 +50,9 @@ def error_answer(status: int, message: str) -> Answer:
 def if_match_held(if_match: str | None, answer: Answer) -> Answer:
     """`answer`, or a 412 when an If-Match condition fails (see `if_match_fails`). Evaluated on the
     answer: a request that fails anyway keeps its own error."""
-    if not (200 <= answer.status < 300 or answer.status == 304) or not if_match_fails(if_match):
-        return answer
-    return if_match_refusal()
+    if if_match_refuses(if_match, status=answer.status, etag=answer.headers.get("ETag")):
+        return if_match_refusal()
+    return answer
 
 
 def if_match_refusal() -> Answer:

@@ -29,7 +29,7 @@ from ._engine import Engine
 from ._fastpath import ASKED_PATH, EXPOSED_HEADERS, handle_sparql, scope_header
 from ._media import RDFLIB_FORMATS, accepts_gzip, formats_of, negotiate
 from ._protocol import ALLOWED_METHODS, BAD_HOST, ProtocolError, valid_host
-from ._validators import if_match_fails, none_match, weak_etag
+from ._validators import if_match_refuses, none_match, weak_etag
 from ._site import Site
 from ._web import get_cache, get_engine, get_settings, to_response
 from ._web import router as web_router
@@ -150,15 +150,15 @@ class HostCheck:
 class IfMatch:
     """A 412 instead of a success when an If-Match condition fails (RFC 9110 §13.1.1), on every
     route but /sparql's fast path, which evaluates it itself (`if_match_held`). The condition is
-    read on the route's answer: an error keeps its own status, and a strong ETag (a static
-    asset's) can hold."""
+    read on the route's answer: an error keeps its own status. OPTIONS selects no representation:
+    its preconditions are ignored (§13.2.1)."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
         if_match = scope_header(scope, b"if-match") if scope["type"] == "http" else ""
-        if not if_match or if_match.strip() == "*":
+        if not if_match.strip() or if_match.strip() == "*" or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
         refused = False
@@ -166,9 +166,8 @@ class IfMatch:
         async def checked_send(message) -> None:
             nonlocal refused
             if message["type"] == "http.response.start":
-                status = message["status"]
-                etag = next((v.decode("latin-1") for k, v in message.get("headers", ()) if k.lower() == b"etag"), None)
-                refused = (200 <= status < 300 or status == 304) and if_match_fails(if_match, etag)
+                refused = if_match_refuses(if_match, status=message["status"],
+                                           etag=scope_header(message, b"etag") or None)
                 if refused:
                     await to_response(if_match_refusal())(scope, receive, send)
                     return

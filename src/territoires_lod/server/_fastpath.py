@@ -36,15 +36,20 @@ def internal_error() -> Answer:
 
 
 def header_map(scope) -> dict[str, str]:
-    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+    """The headers of an ASGI scope; a header sent on several lines is their values joined by
+    commas (RFC 9110 §5.3: the same list), so that none is missed, and a repeated Host fails."""
+    headers = {}
+    for key, value in scope["headers"]:
+        name = key.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value.decode('latin-1')}" if name in headers else value.decode("latin-1")
+    return headers
 
 
 def scope_header(scope, name: bytes) -> str:
-    """One header of an ASGI scope (`name` lower-case), or "" when absent."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return ""
+    """One header of an ASGI scope or response start (`name` lower-case), its lines joined as in
+    `header_map`; "" when absent."""
+    values = [value.decode("latin-1") for key, value in scope["headers"] if key.lower() == name]
+    return ", ".join(values)
 
 
 def endpoint_url(scope, headers: dict[str, str]) -> str | None:

@@ -46,14 +46,14 @@ def results_table(body: bytes, media_type: str, *, linker: Linker | None) -> dic
 
 
 async def query_page(*, query_text: str | None, lang: str, examples: list[dict], yasgui: bool, engine: Engine,
-                     settings: Settings, cache: ResultCache, site: Site | None, server: str) -> bytes:
+                     settings: Settings, cache: ResultCache, site: Site | None, endpoint: str) -> bytes:
     linker = Linker(base=site.base if site else "", lang=lang, labels={})
     table = error = None
     if query_text:
         answer = await answer_sparql(
             method="GET", content_type_header=None, query_string=urllib.parse.urlencode({"query": query_text}).encode(),
             body=b"", accept=ACCEPT, if_none_match=None, engine=engine, settings=settings, cache=cache,
-            describe=lambda _accept: None, base_iri=f"{server}/sparql")
+            describe=lambda _accept: None, base_iri=endpoint)
         if answer.status == 200:
             table = await asyncio.to_thread(results_table, answer.body, answer.media_type,
                                             linker=linker if site else None)
@@ -68,5 +68,5 @@ async def query_page(*, query_text: str | None, lang: str, examples: list[dict],
         render, "query.html", lang=lang, linker=linker, yasgui=yasgui and not query_text, yasgui_missing=not yasgui,
         examples=shown, examples_json=[{"title": e["title"], "query": e["query"]} for e in shown],
         query_text=query_text or (shown[0]["query"] if shown else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"),
-        table=table, error=error, endpoint=f"{server}/sparql",
+        table=table, error=error, endpoint=endpoint,
         other_language_href=other_language("/query", lang))

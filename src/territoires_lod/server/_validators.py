@@ -19,43 +19,49 @@ def weak_etag(digest: str) -> str:
     return f'W/"{digest}"'
 
 
+def _tags(header: str):
+    """(weak, opaque tag) for each entity tag of a list header; stops at anything malformed
+    (yielding None last), since nothing after it can be read reliably."""
+    position, end = 0, len(header)
+    while position < end:
+        found = _TAG.match(header, position)
+        if found is None:
+            yield None
+            return
+        yield found.group(0).lstrip().startswith("W/"), found.group(1)
+        position = found.end()
+
+
 def none_match(header: str | None, etag: str) -> str | None:
     """How an If-None-Match header bears on a representation tagged `etag`: MATCH when one of its
     tags is the same (weak comparison), ANY for `*` (true if the representation exists), None
-    when it is absent or names other tags."""
+    when it is absent or names other tags (a malformed list: as if absent, the answer goes whole)."""
     if not header:
         return None
     if header.strip() == "*":
         return ANY
     opaque = etag.removeprefix("W/")
-    position, end = 0, len(header)
-    while position < end:
-        found = _TAG.match(header, position)
-        if found is None:
-            return None  # a malformed list: as if absent (the answer is sent whole)
-        if found.group(1) == opaque:
+    for tag in _tags(header):
+        if tag is not None and tag[1] == opaque:
             return MATCH
-        position = found.end()
     return None
 
 
 def if_match_fails(header: str | None, etag: str | None = None) -> bool:
     """Whether an If-Match header fails for a representation that exists, tagged `etag` (None:
     untagged). It compares tags strongly: `*` holds, a strong tag holds when listed, and a weak
-    tag (ours) never does. A malformed list fails (no tag of it can be read to match)."""
-    if header is None or header.strip() == "*":
+    tag (all of ours) never does. An empty header is taken as absent; a malformed list fails."""
+    if header is None or header.strip() in ("", "*"):
         return False
     if etag is None or etag.startswith("W/"):
         return True
-    position, end = 0, len(header)
-    while position < end:
-        found = _TAG.match(header, position)
-        if found is None:
-            return True
-        if not found.group(0).lstrip().startswith("W/") and found.group(1) == etag:
-            return False
-        position = found.end()
-    return True
+    return not any(tag is not None and not tag[0] and tag[1] == etag for tag in _tags(header))
+
+
+def if_match_refuses(header: str | None, *, status: int, etag: str | None) -> bool:
+    """Whether an answer of `status` becomes a 412 under an If-Match header: only a success or
+    a 304 is evaluated (a request that fails anyway keeps its own error)."""
+    return (200 <= status < 300 or status == 304) and if_match_fails(header, etag)
 
 
 def not_modified_status(method: str) -> int:

@@ -7,6 +7,7 @@ call one function of `_linkeddata`, `_home`, `_query_page` or this module's smal
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,7 @@ from rdflib import URIRef
 from ._answer import Answer, Settings, error_answer
 from ._cache import ResultCache
 from ._engine import Engine, EngineError
+from ._fastpath import ASKED_PATH
 from ._home import dataset_schema_org, home_model, home_queries
 from ._linkeddata import Dereference, LinkedData, alternates, other_language, split_extension
 from ._pages import Linker, choose_language, render
@@ -62,6 +64,13 @@ def to_response(answer: Answer) -> Response:
 
 def server_of(request: Request) -> str:
     return f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
+
+
+def endpoint_of(request: Request) -> str:
+    """The URL of /sparql beside the page asked (under the canonical base path when the page was)."""
+    asked, path = request.scope.get(ASKED_PATH) or request.scope["path"], request.scope["path"]
+    prefix = asked[:-len(path)] if asked.endswith(path) else ""
+    return f"{server_of(request)}{prefix}/sparql"
 
 
 def language(request: Request) -> str:
@@ -131,8 +140,19 @@ async def asset(name: str, request: Request) -> Response:
         path = Path(str(STATIC / name)) if "/" not in name else None
     if path is None or ".." in name or not path.is_file():
         return to_response(error_answer(404, f"No asset named {name!r}."))
-    return FileResponse(path, media_type=STATIC_TYPES.get(path.suffix, "application/octet-stream"),
-                        headers={"Cache-Control": "public, max-age=86400"})
+    stat = path.stat()
+    return file_response(request, path, media_type=STATIC_TYPES.get(path.suffix, "application/octet-stream"),
+                         digest=hashlib.sha256(f"{stat.st_mtime_ns}-{stat.st_size}".encode()).hexdigest()[:32],
+                         headers={"Cache-Control": "public, max-age=86400"})
+
+
+def file_response(request: Request, path: Path, *, media_type: str, digest: str, headers: dict) -> Response:
+    """A file with a weak ETag (the same tag whether it goes gzipped or not: see _validators.py),
+    or a 304 when If-None-Match names it (Starlette's own tag would be strong)."""
+    headers = {"ETag": weak_etag(digest), **headers}
+    if none_match(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type=media_type, headers=headers)
 
 
 def yasgui_dir(app) -> Path | None:
@@ -145,10 +165,8 @@ async def download(filename: str, request: Request, site: Site | None = Depends(
     found = site.download(filename) if site is not None else None
     if found is None:
         return to_response(error_answer(404, f"No download named {filename!r}; the list is at /downloads."))
-    headers = {"ETag": weak_etag(found.sha256[:32]), **CACHED, "Access-Control-Allow-Origin": "*"}
-    if none_match(request.headers.get("if-none-match"), headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    return FileResponse(site.dist_dir / filename, media_type=found.media_type, headers=headers)
+    return file_response(request, site.dist_dir / filename, media_type=found.media_type, digest=found.sha256[:32],
+                         headers={**CACHED, "Access-Control-Allow-Origin": "*"})
 
 
 @router.api_route("/downloads", methods=["GET", "HEAD"])
@@ -167,7 +185,7 @@ async def query(request: Request, engine: Engine = Depends(get_engine), settings
                 cache: ResultCache = Depends(get_cache), site: Site | None = Depends(get_site)) -> Response:
     body = await query_page(query_text=request.query_params.get("query"), lang=language(request),
                             examples=request.app.state.examples, yasgui=yasgui_dir(request.app) is not None,
-                            engine=engine, settings=settings, cache=cache, site=site, server=server_of(request))
+                            engine=engine, settings=settings, cache=cache, site=site, endpoint=endpoint_of(request))
     return Response(body, media_type="text/html; charset=utf-8", headers={"Vary": "Accept-Language"})
 
 

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var examples = JSON.parse(document.getElementById("examples").textContent);
-  var endpoint = window.location.origin + "/sparql";
+  // The endpoint beside this page (/query, or under the canonical base path), on this page's origin.
+  var endpoint = window.location.origin + window.location.pathname.replace(/query$/, "sparql");
   Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: endpoint, method: "GET" },
