@@ -9,10 +9,9 @@ The front (protocol, safety rules, caching) is the same whichever engine answers
 
 from __future__ import annotations
 
-import re
-
 import asyncio
 import contextlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
