@@ -324,8 +324,8 @@ def test_the_backend_answers_as_the_embedded_store_would(dist):
             assert bad.status_code == 400 and "error at 1:" in bad.text
             unfinished = httpx.get(front.url, params={"query": "SELECT ?s WHERE { ?s ?p ?o"}).text
             # one line, as the embedded engine writes it: no dozen lines of Unicode ranges
-            assert "error at 1:27: expected one of" in unfinished and "a letter" in unfinished
-            assert "\\u{" not in unfinished and "(the end of the query)" in unfinished
+            assert "error at 1:27: " in unfinished and "(the end of the query)" in unfinished
+            assert "..=" not in unfinished and unfinished.count("\n") == 1
             for accept, marker in [("text/tab-separated-values", "?t"), ("application/sparql-results+xml", "<sparql"),
                                    ("text/csv", "t\r\n")]:
                 answer = httpx.get(front.url, params={"query": TERRITORIES}, headers={"Accept": accept})
