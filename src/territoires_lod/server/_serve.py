@@ -113,7 +113,6 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
           f"(loaded in {time.perf_counter() - start:.2f}s; {fronts} front(s); malloc: {allocator_in_use()})",
           file=sys.stderr)
     front = {"site": loaded_site, "examples": site.examples, "yasgui_dir": site.yasgui_dir}
-    limits = {"log_level": log_level, "connections": connections}
     # What is loaded so far (modules, the site's pages) lives as long as the fronts: out of the
     # collector's sight, so that a full collection does not walk it (about 70,000 objects: it
     # held a front's event loop 35-110 ms every few seconds under load) nor write to the pages
@@ -121,7 +120,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
     gc.collect()
     gc.freeze()
     if fronts == 1:
-        _run_front(engine, settings, socks[0], front, **limits)
+        _run_front(engine, settings, socks[0], front, log_level=log_level, connections=connections)
         return
     children = []
     for index in range(fronts):
@@ -133,7 +132,7 @@ def serve(*, host: str, port: int, data: list[Path], backend: str | None = None,
             if hasattr(engine, "use_front"):
                 engine.use_front(index)
             try:
-                _run_front(engine, settings, socks[index], front, **limits)
+                _run_front(engine, settings, socks[index], front, log_level=log_level, connections=connections)
             finally:
                 os._exit(0)
         children.append(pid)
