@@ -46,9 +46,9 @@ def header_map(scope) -> dict[str, str]:
 
 
 def scope_header(scope, name: bytes) -> str:
-    """One header of an ASGI scope or response start (`name` lower-case), its lines joined as in
-    `header_map`; "" when absent."""
-    values = [value.decode("latin-1") for key, value in scope["headers"] if key.lower() == name]
+    """One header of an ASGI scope or response start (`name` lower-case, as ASGI's header names
+    are), its lines joined as in `header_map`; "" when absent."""
+    values = [value.decode("latin-1") for key, value in scope["headers"] if key == name]
     return ", ".join(values)
 
 
