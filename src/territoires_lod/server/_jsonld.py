@@ -69,7 +69,7 @@ class _Contexts:
         return value
 
     def file(self, reference: str, base: Path):
-        if "://" in reference or reference.startswith(("//", "/")) or ":" in reference.split("/")[0]:
+        if "://" in reference or reference.startswith("/") or ":" in reference.split("/")[0]:
             raise ContextError(f"the JSON-LD context {reference!r} is not a file in the data's folder: "
                                "save it there and name it relatively (remote contexts are not fetched)")
         source = (base / urllib.parse.unquote(reference)).resolve()
