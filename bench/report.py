@@ -120,6 +120,61 @@ def _peer_ratios(doc) -> dict:
     return out
 
 
+# ---------------------------------------------------------------- the issue's targets
+
+SOAK_FLAT_SLACK = 1.05  # "flat": the last reading within 5 % of the one after the first quarter
+
+
+def verdicts(doc) -> list[dict]:
+    """Each target of the issue with the figure it is judged on and whether it is met (None: not
+    measured in this run). Where a target holds per data size, the worst size decides."""
+    s = doc["summary"]
+
+    def worst(per_size: dict, *, highest: bool):
+        values = {n: v for n, v in per_size.items() if v}
+        if not values:
+            return None, ""
+        name = (max if highest else min)(values, key=values.get)
+        return values[name], f" ({name})"
+
+    def check(target: str, value, shown: str, ok) -> dict:
+        return {"target": target, "measured": shown if value is not None else "–",
+                "met": None if value is None else bool(ok(value))}
+
+    out = []
+    for target, key, floor in (("distinct throughput ≥ 0.7× Oxigraph (geo. mean)", "distinct_throughput_vs_oxigraph", 0.7),
+                               ("distinct throughput ≥ 30× rdflib-endpoint (geo. mean)", "distinct_throughput_vs_rdflib", 30),
+                               ("repeated throughput ≥ 1.5× Oxigraph (geo. mean)", "repeated_throughput_vs_oxigraph", 1.5)):
+        value = s[key]["geomean"]
+        out.append(check(target, value, f_ratio(value), lambda v, f=floor: v >= f))
+    value, where = worst(s["aggregate_p50_vs_oxigraph"]["distinct"], highest=True)
+    out.append(check("aggregate p50 (distinct) ≤ 1.5× Oxigraph, every size", value, f_ratio(value) + where,
+                     lambda v: v <= 1.5))
+    value = s["cold_start_s"].get("ours")
+    out.append(check("cold start to first answer < 3 s (dataset)", value, f"{f_num(value, 2)} s", lambda v: v < 3))
+    value, where = worst({n: v["peak_rss"] for n, v in s["memory_vs_oxigraph"].items()}, highest=True)
+    out.append(check("RSS (peak, process tree) ≤ 2× Oxigraph, every size", value, f_ratio(value) + where,
+                     lambda v: v <= 2))
+    soak = doc.get("soak", {}).get("ours") or {}
+    r = soak.get("rss_mib") if soak.get("status") == "ok" else None
+    out.append(check(f"RSS flat over the soak (last ≤ {SOAK_FLAT_SLACK:g} × after ¼)", r and r["last"] / r["after_quarter"],
+                     r and f"{r['after_quarter']} → {r['last']} MiB", lambda v: v <= SOAK_FLAT_SLACK))
+    mixed = doc.get("mixed", {}).get("ours") or {}
+    ok = mixed.get("status") == "ok"
+    out.append(check("mixed load: zero errors", mixed.get("errors") if ok else None, str(mixed.get("errors")),
+                     lambda v: v == 0))
+    p99 = mixed["cheap"]["p99_ms"] if ok else None
+    out.append(check("mixed load: cheap p99 < 100 ms while a query runs into its time limit", p99,
+                     f"{f_ms(p99)} ms", lambda v: v < 100))
+    return out
+
+
+def md_verdicts(doc) -> str:
+    word = {True: "met", False: "**not met**", None: "not measured"}
+    rows = [[v["target"], v["measured"], word[v["met"]]] for v in verdicts(doc)]
+    return "## The issue's targets, judged\n\n" + table(["target", "measured", "verdict"], rows)
+
+
 # ---------------------------------------------------------------- formatting
 
 def f_ratio(x) -> str:
@@ -451,7 +506,7 @@ def md_skipped(doc) -> str:
 
 
 def markdown(doc) -> str:
-    parts = [md_header(doc), md_sizes(doc), md_targets(doc), md_runs(doc), md_rounds(doc), md_probes(doc),
+    parts = [md_header(doc), md_sizes(doc), md_verdicts(doc), md_targets(doc), md_runs(doc), md_rounds(doc), md_probes(doc),
              md_memory(doc), md_cold(doc), md_mixed(doc), md_soak(doc), md_skipped(doc),
              "## Plot\n\n![cost against data size](cost-vs-size.png)\n\nTop: cost per query (1 / throughput) "
              "under load; bottom: p50 latency under load; both against the number of triples, log-log. "
@@ -516,3 +571,22 @@ def write_all(doc, out: Path) -> list[Path]:
     paths[1].write_text(markdown(doc), encoding="utf-8")
     plot(doc, paths[2])
     return paths
+
+
+def main() -> None:
+    """Render a report again from its report.json (after a change to this module), beside it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("report_json", type=Path, help="a report.json written by bench/run.py")
+    path = parser.parse_args().report_json
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        parser.error(f"{path}: {exc}")
+    for written in write_all(doc, path.parent):
+        print(written)
+
+
+if __name__ == "__main__":
+    main()

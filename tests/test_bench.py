@@ -75,3 +75,28 @@ def test_the_headline_ratio_is_also_given_round_by_round():
     uneven = _rounds_doc([10.0, 20.0, 30.0], [20.0, 20.0, 20.0])
     uneven["runs"][1]["runs"]["point"]["distinct"]["rounds_rps"] = [20.0, None, 20.0]  # a round not measured
     assert report.round_geomeans(uneven, "oxigraph") == []
+
+
+def _judged(**overrides) -> dict:
+    summary = {
+        "distinct_throughput_vs_oxigraph": {"geomean": 0.69},
+        "distinct_throughput_vs_rdflib": {"geomean": 30.0},
+        "repeated_throughput_vs_oxigraph": {"geomean": None},  # not measured
+        "aggregate_p50_vs_oxigraph": {"distinct": {"dataset": 1.2, "cog": 1.6}},
+        "cold_start_s": {"ours": 0.5},
+        "memory_vs_oxigraph": {"dataset": {"peak_rss": 1.9}, "cog": {"peak_rss": 2.0}},
+    } | overrides
+    doc = {"summary": summary,
+           "soak": {"ours": {"status": "ok", "rss_mib": {"after_quarter": 100.0, "last": 106.0}}},
+           "mixed": {"ours": {"status": "ok", "errors": 0, "cheap": {"p99_ms": 99.0}}}}
+    return {v["target"]: (v["measured"], v["met"]) for v in report.verdicts(doc)}
+
+
+def test_each_target_of_the_issue_is_judged_on_its_figure():
+    judged = list(_judged().values())
+    assert judged == [
+        ("0.69×", False), ("30.0×", True), ("–", None),  # a target not measured is not judged
+        ("1.6× (cog)", False),  # the worst size decides
+        ("0.50 s", True), ("2× (cog)", True),
+        ("100.0 → 106.0 MiB", False),  # grew by more than 5 %
+        ("0", True), ("99.0 ms", True)]
