@@ -249,6 +249,33 @@ def test_backend_answers_follow_a_new_publication(dist, tmp_path):
             assert _wait_for(changed, seconds=5), "the old ETag was honoured past its period"
 
 
+def test_a_publication_is_seen_within_seconds_not_a_period(dist, tmp_path):
+    """A store with a catalogue has its checksums read every second: a front with a long period
+    stops serving what it cached, and honouring its ETags, soon after a publication begins (the
+    catalogue is emptied first) and again when it ends (filled last)."""
+    from territoires_lod._publish import publish
+
+    event = "https://w3id.org/territoires-industrie/id/evenement/prolongation-2022"
+    query = f'SELECT ?l WHERE {{ <{event}> <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = "en") }}'
+    old = '"Extension of the Territoires d’industrie programme"@en'
+    with _published_store(dist) as store:
+        with LiveServer("--backend", f"{store.base}/query", "--backend-refresh", "600", "--fronts", "1") as front:
+            for _ in range(3):  # cached from the second on
+                etag = httpx.get(front.url, params={"query": query}).headers["etag"]
+
+            def tag() -> str:
+                return httpx.get(front.url, params={"query": query}).headers["etag"]
+
+            # Halfway through a publication: the catalogue emptied, the data not yet replaced.
+            httpx.delete(f"{store.base}/store", params={"graph": CATALOGUE}).raise_for_status()
+            assert _wait_for(lambda: tag() != etag, seconds=5), "a publication under way went unseen"
+            during = tag()
+            new_build = _republished(dist, tmp_path / "dist", old, old.replace("Extension of", "Prolongation of"))
+            publish(url=f"{store.base}/store", dist_dir=new_build, catalogue_graph=CATALOGUE)
+            assert _wait_for(lambda: "Prolongation of" in httpx.get(front.url, params={"query": query}).text
+                             and tag() not in (etag, during), seconds=5), "the publication's end went unseen"
+
+
 def test_backend_without_a_catalogue_is_followed_by_its_size(tmp_path):
     store = OxigraphServer()
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

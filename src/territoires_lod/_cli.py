@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--backend", metavar="URL",
                          help="answer queries with this SPARQL 1.1 endpoint instead of the embedded store")
     p_serve.add_argument("--backend-refresh", type=float, default=30.0, metavar="SECONDS",
-                         help="with --backend: how often to check whether the backend's data changed (its "
-                              "catalogue's checksums, else its size), which drops cached answers; also the "
-                              "answers' max-age; 0: never (default: 30)")
+                         help="with --backend: the longest an answer is kept (and its max-age); sooner when "
+                              "the backend's data changes, seen from its catalogue's checksums (read every "
+                              "second) or else its size (counted this often); 0: never (default: 30)")
     p_serve.add_argument("--timeout", type=float, default=10.0, help="time limit of a query in seconds (default: 10)")
     p_serve.add_argument("--max-query-bytes", type=int, default=64 * 1024, help="largest query accepted (default: 65536)")
     p_serve.add_argument("--max-query-memory-mb", type=int, default=1024,

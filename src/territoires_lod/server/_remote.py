@@ -4,9 +4,9 @@ SPARQLWrapper is blocking, so each query runs in a thread; its own timeout bound
 
 The backend's data changes when it is published again, so the engine's `version` (part of every
 ETag and result cache key) changes every `refresh` seconds, and sooner when the engine sees the
-data change: every `refresh` seconds it reads the SHA-256 checksums in the catalogue graph that
-`territoires-lod publish` empties first and fills last (a named graph named by the dcat:Catalog it
-describes), or, for a backend without one, its number of triples. When the version changes,
+data change: it reads the SHA-256 checksums in the catalogue graph that `territoires-lod publish`
+empties first and fills last (a named graph named by the dcat:Catalog it describes) every
+CHECKSUMS_EVERY seconds, or, for a backend without one, its number of triples every `refresh` seconds. When the version changes,
 cached answers are no longer used, clients' ETags no longer match, and the memo of whole
 responses, which reads the version before each lookup (`version_changes`), forgets what it held.
 Answers carry a max-age no longer than `refresh` (see _serve.py).
@@ -37,6 +37,11 @@ log = logging.getLogger("territoires_lod.server")
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 BACKEND_CONNECTIONS = 64  # queries one front sends to the backend at once
+# Seconds between two readings of a catalogue's checksums (one small query; counting the triples of
+# a large store is not, so a store without a catalogue is read once a period).
+CHECKSUMS_EVERY = 1.0
+# The version while a catalogue seen before is missing: `publish` empties it first, fills it last.
+PUBLISHING = "a publication under way"
 # Only in a catalogue's own graph: the data has checksums too (of the source documents).
 CHECKSUMS = ("SELECT DISTINCT ?sum WHERE { GRAPH ?g { ?g a <http://www.w3.org/ns/dcat#Catalog> . "
              "?c <http://spdx.org/rdf/terms#checksumValue> ?sum } }")
@@ -51,6 +56,7 @@ class RemoteEngine:
         self.refresh = refresh  # seconds an answer is kept, and between two readings of the backend (0: for ever)
         self.stats = DatasetStats(0, {})
         self._fingerprint = ""
+        self._catalogued = False  # the last full reading found checksums: read them every CHECKSUMS_EVERY
         self._period: int | None = None
         self._version = ""
         self._refresher: asyncio.Task | None = None
@@ -76,12 +82,13 @@ class RemoteEngine:
         if self.refresh > 0:
             self._refresher = asyncio.create_task(self._keep_reading())
 
-    async def read_version(self) -> bool:
+    async def read_version(self, *, quick: bool = False) -> bool:
         """Read the backend's checksums (and size, when they changed or there are none); True
-        when the version changed. An unreachable backend leaves everything as it was (it is
-        reported per query)."""
+        when the version changed. `quick`: the checksums only, unless they changed (no count for a
+        missing catalogue). An unreachable backend leaves everything as it was (it is reported per
+        query)."""
         try:
-            changed = await asyncio.to_thread(self._read_version)
+            changed = await asyncio.to_thread(self._read_version, quick=quick)
         except Exception:  # noqa: BLE001 - see above
             return False
         if changed:
@@ -90,12 +97,23 @@ class RemoteEngine:
         return changed
 
     async def _keep_reading(self) -> None:
+        """A full reading every `refresh` seconds; in between, a store with a catalogue has its
+        checksums read every CHECKSUMS_EVERY seconds, so that a publication is seen within about a
+        second rather than a period."""
+        last_full = time.monotonic()
         while True:
-            await asyncio.sleep(self.refresh)
-            await self.read_version()
+            await asyncio.sleep(min(self.refresh, CHECKSUMS_EVERY) if self._catalogued else self.refresh)
+            if self._catalogued and time.monotonic() - last_full < self.refresh:
+                await self.read_version(quick=True)
+            else:
+                last_full = time.monotonic()
+                await self.read_version()
 
-    def _read_version(self) -> bool:
+    def _read_version(self, *, quick: bool = False) -> bool:
         checksums = sorted(row["sum"]["value"] for row in self._select(CHECKSUMS))
+        if quick and not checksums:
+            return self._follow(PUBLISHING)
+        self._catalogued = bool(checksums)
         if checksums:
             if " ".join(checksums) == self._fingerprint:
                 return False  # a publication of ours, unchanged: no need to count again
@@ -108,6 +126,10 @@ class RemoteEngine:
         else:
             self.stats = DatasetStats(int(self._select(COUNT)[0]["n"]["value"]), {})
             fingerprint = f"{self.stats.triples} triples"
+        return self._follow(fingerprint)
+
+    def _follow(self, fingerprint: str) -> bool:
+        """Take `fingerprint` as the data's; True when it changed."""
         if fingerprint == self._fingerprint:
             return False
         self._fingerprint, self._period = fingerprint, None  # a new version at the next request
