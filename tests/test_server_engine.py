@@ -3,15 +3,13 @@
 import asyncio
 import contextlib
 import os
-import re
 import time
 
-import pyoxigraph as ox
 import pytest
 
 from territoires_lod.server import EmbeddedEngine, InProcessEngine
 from territoires_lod.server._engine import (QueryEvaluationError, QueryJob, QuerySyntaxError, QueryTimedOut,
-                                            ResultTooLarge, job_shape, readable_parse_error)
+                                            ResultTooLarge, job_shape)
 from territoires_lod.server._media import FORMATS
 from territoires_lod.server._pool import _alive
 from territoires_lod.server._store import load_store
@@ -72,39 +70,6 @@ def test_syntax_error_names_the_position(nquads):
         with pytest.raises(QuerySyntaxError, match="1:"):
             await engine.execute(job("SELECT * WHERE { ?s ?p }"), timeout=10)
     run(with_engine(nquads, body))
-
-
-# Messages in the form pyoxigraph 0.5.13 writes them (its dozen lines of Unicode ranges shortened here)
-LETTER = ("['A' ..= 'Z' | 'a' ..= 'z' | '\\u{00C0}'..='\\u{00D6}' | '\\u{00D8}'..='\\u{00F6}'\n"
-          "| '\\u{00F8}'..='\\u{02FF}' | '\\u{0370}'..='\\u{037D}']")
-NAME_CHAR = "['0' ..= '9' | '\\u{00B7}' | '\\u{0300}'..='\\u{036F}' | '\\u{203F}'..='\\u{2040}']"
-
-
-@pytest.mark.parametrize(("query", "raw", "readable"), [
-    ("SELECT * WHERE { ?s ?p ?o", f'error at 1:26: expected one of ",", "}}", {NAME_CHAR}, {LETTER}, [\'_\'], [_]',
-     'error at 1:26: expected one of ",", "}", a digit or a name character, a letter, "_", any character '
-     "(the end of the query)"),
-    ('SELECT * WHERE { ?s ?p "\\u12" }', "error at 1:29: expected ['0' ..= '9' | 'A' ..= 'F' | 'a' ..= 'f']",
-     "error at 1:29: expected a hexadecimal digit"),
-    ("SELECT * {} LIMIT x", "error at 1:19: expected one of HAVING, OFFSET, ['0'..='9'], ['0'..='9']",
-     "error at 1:19: expected one of HAVING, OFFSET, a digit"),  # each expectation once
-    ("SELECT * { ?s ?p 1e }", "error at 1:19: expected ['e' | 'E']", 'error at 1:19: expected "e", "E"'),
-    ("SELECT * WHERE { ?s ?p ?o }\nLIMT 1", "error at 2:7: expected one of HAVING, OFFSET",
-     "error at 2:7: expected one of HAVING, OFFSET (the end of the query)"),
-    ("SELEC * {}", "error at 1:10: expected CONSTRUCT", "error at 1:10: expected CONSTRUCT"),
-])
-def test_parse_errors_are_one_readable_line(query, raw, readable):
-    assert readable_parse_error(raw, query) == readable
-
-
-@pytest.mark.parametrize("query", ["SELECT * WHERE { ?s ?p ?o", 'SELECT * WHERE { ?s ?p "\\u12" }', "SELEC * {}"])
-def test_the_engine_s_own_parse_errors_come_out_readable(query):
-    # whatever version of pyoxigraph is installed: one line, the position kept, no character ranges
-    with pytest.raises(SyntaxError) as raised:
-        ox.Store().query(query)
-    position = re.search(r"error at \d+:\d+", str(raised.value)).group(0)
-    readable = readable_parse_error(str(raised.value), query)
-    assert readable.startswith(position) and "\n" not in readable and "..=" not in readable
 
 
 def test_runaway_query_is_killed_and_the_pool_stays_responsive(nquads):

@@ -93,6 +93,7 @@ def test_accepted_requests(args, query, default_graphs, named_graphs, format_par
     dict(method="HEAD"),
     dict(query_string=qs(("format", "turtle"))),
     dict(query_string=b"utm_source=x"),
+    dict(query_string=qs(("_", "1234"), ("callback", "select"))),  # a cache-buster; a word, not a query
 ])
 def test_a_get_without_query_asks_for_the_service_description(args):
     assert request(**args) is None
@@ -186,6 +187,14 @@ REFUSED = [
     ("service-direct", dict(method="POST", content_type=DIRECT,
                             body=r"SELECT * { \u0053ERVICE <http://example.org/x> { } }".encode()), 400,
      ("SERVICE",)),
+    # A query under another name, or cut at an unencoded & (the rest of it a parameter's name).
+    ("query-as-q", dict(query_string=qs(("q", "SELECT * WHERE { ?s ?p ?o }"))), 400, ("'q' parameter holds a query",)),
+    ("query-as-sparql-form", dict(method="POST", content_type=FORM, body=qs(("sparql", "# c\nprefix a: <x:>\nASK {}"))),
+     400, ("'sparql' parameter holds a query",)),
+    ("query-cut-at-ampersand", dict(query_string=b"query=ASK { ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) }"), 400,
+     ("cut at an &", "' isIRI(?o)) }'", "%26")),
+    ("form-cut-at-ampersand", dict(method="POST", content_type=FORM, body=b"query=ASK+{+FILTER(1+&&+2)+}"), 400,
+     ("cut at an &", "' 2) }'")),
 ]
 
 

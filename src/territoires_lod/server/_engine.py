@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from ._advice import evaluation_error_message, syntax_error_message
 from ._costs import SharedCosts, query_shape
-from ._lexer import undeclared_prefixes
 from ._media import ResultFormat
 from ._pool import IDLE_AFTER, IDLE_PRIVATE_BYTES, QueryPool, QueryShed, QueryTimeout, QueueTimeout, WorkerCrashed
 from ._worker import SOLUTIONS
@@ -105,66 +104,15 @@ def _result(reply: tuple, job: QueryJob, seconds: float | None = None) -> QueryR
         return QueryResult(body, job.solutions_format if kind == SOLUTIONS else job.graph_format, seconds)
     _, kind, message = reply
     if kind == "syntax":
-        raise QuerySyntaxError(f"SPARQL syntax error: {readable_parse_error(message, job.query)}"
-                               f"{prefix_advice(job.query)}")
+        raise QuerySyntaxError(syntax_error_message(message, job.query))
     if kind == "too_large":
         raise result_too_large(int(message))
-    raise QueryEvaluationError(f"The query could not be evaluated: {message}")
+    raise QueryEvaluationError(evaluation_error_message(message))
 
 
 def result_too_large(limit_bytes: int) -> ResultTooLarge:
     return ResultTooLarge(f"The result is larger than this endpoint's limit of {limit_bytes // (1 << 20)} MiB. "
                           "Narrow the query or page through the result with LIMIT and OFFSET.")
-
-
-_CHAR_CLASS = re.compile(r"\[[^\[\]]*\]")
-POSITION = re.compile(r"\berror at (\d+):(\d+)")  # a parse error's line and column (pyoxigraph, Oxigraph)
-
-
-def _class_in_words(found: re.Match) -> str:
-    """One of pyoxigraph's character classes (`['0'..='9']`, `['A' ..= 'Z' | …]`, `[_]`) in words."""
-    text = found.group(0)
-    inner = text[1:-1].replace(" ", "").replace("\n", "")
-    if inner == "_":
-        return "any character"
-    if "..=" not in inner:  # a few characters: ['e' | 'E']
-        return ", ".join(f'"{c.strip(chr(39))}"' for c in inner.split("|"))
-    digits, letters = "'0'..='9'" in inner, "'A'..='Z'" in inner or "'a'..='z'" in inner
-    if digits and ("'a'..='f'" in inner or "'A'..='F'" in inner) and not letters:
-        return "a hexadecimal digit"
-    if letters:
-        return "a letter or digit" if digits else "a letter"
-    return "a digit" if inner == "'0'..='9'" else "a digit or a name character" if digits else "a name character"
-
-
-def readable_parse_error(message: str, query: str) -> str:
-    """pyoxigraph's parse error, for a person: its character classes (a dozen lines of Unicode
-    ranges) in words, each expectation once, on one line, and a position at the end of the
-    query said in words (the parser often reports there what is wrong earlier)."""
-    tidy = _CHAR_CLASS.sub(_class_in_words, " ".join(message.split()))
-    head, sep, expected = tidy.partition("expected one of ")
-    if sep:
-        tidy = head + sep + ", ".join(dict.fromkeys(e.strip() for e in expected.split(", ")))
-    at = POSITION.search(tidy)
-    if at is not None:
-        lines = query.split("\n")
-        line, column = int(at.group(1)), int(at.group(2))
-        if line >= len(lines) and column > len(lines[-1].rstrip()):
-            tidy += " (the end of the query)"
-    return tidy
-
-
-def prefix_advice(query: str) -> str:
-    """For a query that failed to parse: the PREFIX lines it lacks, if any (the parser's own
-    message for an undeclared prefix is often about something else)."""
-    from .._namespaces import PREFIXES
-
-    missing = undeclared_prefixes(query)
-    if not missing:
-        return ""
-    lines = "; ".join(f"PREFIX {p}: <{PREFIXES[p]}>" if p in PREFIXES else f"PREFIX {p}: <…>" for p in missing)
-    names = ", ".join(f"{p}:" for p in missing)
-    return f"\nThe query uses {names} without declaring {'it' if len(missing) == 1 else 'them'}: add {lines}."
 
 
 class EmbeddedEngine:

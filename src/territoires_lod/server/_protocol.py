@@ -175,6 +175,9 @@ def _read(params: list[tuple[bytes, bytes]], *, direct: bytes | None, max_query_
         raise ProtocolError(400, "The request has more than one query parameter; send exactly one query.")
     default_graphs = _graph_iris(params, "default-graph-uri")
     named_graphs = _graph_iris(params, "named-graph-uri")
+    for name, value in params:
+        if name not in _PARAMETERS:
+            _refuse_stray(name, value, query_given=bool(queries))
     if not queries:
         if may_be_empty and not default_graphs and not named_graphs:
             return None
@@ -198,6 +201,28 @@ def _read(params: list[tuple[bytes, bytes]], *, direct: bytes | None, max_query_
         raise ProtocolError(400, NO_SERVICE)
     return SparqlRequest(query=query, default_graphs=default_graphs, named_graphs=named_graphs,
                          format_param=_format_param(params), analysis=analysis)
+
+
+_PARAMETERS = frozenset((b"query", b"default-graph-uri", b"named-graph-uri", b"format"))
+# The start of a query, not a word: what follows each keyword is checked too.
+_QUERY_START = re.compile(rb"\s*(?:#[^\n]*\n\s*)*(?:PREFIX\s+[\w-]*:\s*<|BASE\s*<|SELECT\s*[?$*(]|"
+                          rb"SELECT\s+(?:DISTINCT|REDUCED)\b|ASK\s*(?:\{|WHERE\b|FROM\b)|CONSTRUCT\s*(?:\{|WHERE\b)|"
+                          rb"DESCRIBE\s*[?$<*])", re.IGNORECASE)
+_NOT_IN_NAMES = re.compile(rb"[\s{}()?<>]")
+
+
+def _refuse_stray(name: bytes, value: bytes, *, query_given: bool) -> None:
+    """A parameter this endpoint does not read is ignored, except two mistakes with a query that
+    would otherwise go unexplained: a query under another name (`q=`), and the rest of a query
+    cut at an `&` that was not percent-encoded (a "name" with spaces or brackets)."""
+    shown = name.decode("utf-8", "replace")
+    if not query_given and _QUERY_START.match(value):
+        raise ProtocolError(400, f"The request has no query parameter, but its {_shorten(shown, 40)!r} parameter "
+                                 f"holds a query: name it query (?query=… in the URL, or query=… in a form).")
+    if query_given and _NOT_IN_NAMES.search(name):
+        raise ProtocolError(400, f"The query seems cut at an & that was not percent-encoded: the request also has "
+                                 f"a parameter named {_shorten(shown, 60)!r}. Percent-encode the query (& as %26, "
+                                 f"+ as %2B, # as %23; curl --data-urlencode 'query=…' does it).")
 
 
 def _parse_form(data: bytes) -> list[tuple[bytes, bytes]]:

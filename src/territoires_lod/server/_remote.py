@@ -28,8 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ._worker import ResultTooLarge as _TooLarge
 from ._worker import _CappedWriter
-from ._engine import POSITION, BackendUnavailable, DatasetStats, QueryEvaluationError, QueryJob, QueryResult, \
-    QuerySyntaxError, QueryTimedOut, ServerBusy, prefix_advice, readable_parse_error, result_too_large
+from ._advice import POSITION, query_advice, readable_parse_error
+from ._engine import BackendUnavailable, DatasetStats, QueryEvaluationError, QueryJob, QueryResult, \
+    QuerySyntaxError, QueryTimedOut, ServerBusy, result_too_large
 
 
 log = logging.getLogger("territoires_lod.server")
@@ -180,7 +181,7 @@ class RemoteEngine:
             body = self._read_whole(client.query().response, deadline, timeout)
         except QueryBadFormed as exc:
             raise QuerySyntaxError(f"SPARQL syntax error (from the backend): {_backend_message(exc, job, parse=True)}"
-                                   f"{prefix_advice(job.query)}") from None
+                                   f"{query_advice(job.query)}") from None
         except (socket.timeout, TimeoutError):
             raise _backend_timed_out(timeout) from None
         except urllib.error.URLError as exc:
