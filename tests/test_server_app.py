@@ -208,6 +208,8 @@ def test_oversize_query_is_413(client):
     assert get(client, big).status_code == 413
     assert client.post("/sparql", content=big.encode(),
                        headers={"Content-Type": "application/sparql-query"}).status_code == 413
+    huge = client.post("/sparql", content=big.encode() * 20, headers={"Content-Type": "application/sparql-query"})
+    assert huge.status_code == 413 and "a query may have at most" in huge.text  # the limit that matters
 
 
 def test_oversize_result_is_refused_with_advice(client):

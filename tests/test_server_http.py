@@ -241,6 +241,21 @@ def test_a_head_over_the_limit_in_one_write_is_a_431_too(server):
     assert server.calls == 0
 
 
+@pytest.mark.parametrize("pieces", [1, 40])
+def test_a_url_longer_than_the_whole_head_limit_is_a_414_not_a_431(server, pieces):
+    from territoires_lod.server._http import MAX_HEAD_BYTES
+
+    head = _get("/sparql?query=" + "x" * (MAX_HEAD_BYTES + 10_000))
+    step = len(head) // pieces + 1
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for start in range(0, len(head), step):
+                sock.sendall(head[start:start + step])
+        refused = sock.recv(4096)
+    assert refused.startswith(b"HTTP/1.1 414 ") and b"POST" in refused
+    assert server.calls == 0
+
+
 def test_a_short_head_with_a_long_body_in_one_write_is_answered(server):
     from territoires_lod.server._http import MAX_HEAD_BYTES
 

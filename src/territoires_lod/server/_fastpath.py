@@ -178,7 +178,9 @@ async def handle_sparql(app, scope, receive, send) -> None:
             answer = error_answer(400, BAD_HOST)
         elif body is None:
             answer = error_answer(413, f"The request body is larger than this endpoint's limit of "
-                                       f"{4 * settings.max_query_bytes} bytes.")
+                                       f"{4 * settings.max_query_bytes} bytes, and a query may have at most "
+                                       f"{settings.max_query_bytes} (UTF-8): shorten it or split it into "
+                                       f"several queries.")
         elif scope["method"] == "POST" and encoded(headers.get("content-encoding")):
             answer = error_answer(415, f"The request body is encoded (Content-Encoding: "
                                        f"{headers['content-encoding'][:40]}); this endpoint reads bodies as "

@@ -212,6 +212,10 @@ class MemoHttpProtocol(HttpToolsProtocol):
             self._refuse_long_head()
 
     def _refuse_long_head(self) -> None:
+        url = getattr(self, "url", b"")  # read so far (uvicorn's on_url adds each piece)
+        if len(url) > MAX_URL_BYTES:  # the URL is what is too long: the status that says so
+            self._refuse(414, f"The URL is longer than this server reads ({MAX_URL_BYTES} bytes); {_POST_ADVICE}")
+            return
         self._refuse(431, f"The request line and headers are longer than this server reads ({MAX_HEAD_BYTES} "
                           f"bytes); {_POST_ADVICE}")
 
