@@ -157,6 +157,7 @@ def verdicts(doc) -> list[dict]:
                      lambda v: v <= 2))
     soak = doc.get("soak", {}).get("ours") or {}
     r = soak.get("rss_mib") if soak.get("status") == "ok" else None
+    r = r if r and r.get("after_quarter") and r.get("last") is not None else None
     out.append(check(f"RSS flat over the soak (last ≤ {SOAK_FLAT_SLACK:g} × after ¼)", r and r["last"] / r["after_quarter"],
                      r and f"{r['after_quarter']} → {r['last']} MiB", lambda v: v <= SOAK_FLAT_SLACK))
     mixed = doc.get("mixed", {}).get("ours") or {}

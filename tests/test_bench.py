@@ -100,3 +100,12 @@ def test_each_target_of_the_issue_is_judged_on_its_figure():
         ("0.50 s", True), ("2× (cog)", True),
         ("100.0 → 106.0 MiB", False),  # grew by more than 5 %
         ("0", True), ("99.0 ms", True)]
+
+
+def test_a_run_that_measured_nothing_judges_nothing():
+    nothing = {"summary": {"distinct_throughput_vs_oxigraph": {"geomean": None},
+                           "distinct_throughput_vs_rdflib": {"geomean": None},
+                           "repeated_throughput_vs_oxigraph": {"geomean": None},
+                           "aggregate_p50_vs_oxigraph": {"distinct": {}}, "cold_start_s": {}, "memory_vs_oxigraph": {}},
+               "soak": {"ours": {"status": "ok", "rss_mib": {}}}}
+    assert {v["met"] for v in report.verdicts(nothing)} == {None}

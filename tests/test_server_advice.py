@@ -87,6 +87,13 @@ def test_a_problem_the_parser_names_is_said_alone(raw, readable):
     ("SELECT * WHERE { ?s ?p ?o ?g }", 'Is a "." missing before ?g?'),
     ("CONSTRUCT { ?s ?p ?o\n ?s ?q ?o } WHERE { ?s ?p ?o }", 'missing at the end of line 1 (after ?o)'),
     ("SELECT * WHERE { _:b ?p ?o OPTIONAL { _:b ?q ?r } }", "The blank node _:b is used in two groups"),
+    ("SELECT * WHERE { _:a.b ?p ?o OPTIONAL { _:a.b ?q ?r } }", "write a variable (?a_b) instead"),
+    ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * { ?s rdf:type ?t }",  # not a misspelt rdfs:
+     "add PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>"),
+    ("SELECT * { ?s ?p " + " ".join(f"p{i}:x" for i in range(30)) + " }",
+     "The query uses p0:, p1:, p2:, p3:, p4:, p5:, p6:, p7:, p8:, p9: (and 20 more) without declaring them"),
+    ("PREFIX ex: <http://example.org/>\nSELECT * { ex:l’hôtel ?p ?o }",
+     "’ (U+2019) cannot be part of a prefixed name (nor can '): write that IRI whole, in <…>"),
     ("SELECT ?s WHERE { ?s wdt:P31 ?o }", "add PREFIX wdt: <…>. (This endpoint holds the Territoires d'industrie "
                                           "data, not Wikidata"),
 ])
@@ -104,6 +111,8 @@ def test_hints_for_the_mistakes_people_make_most(query, hint):
     "GRAPH ?g { ?s ?p ?o } ?s ?p 12 OPTIONAL { ?s ?q ?r } ?s ?x \"y\" FILTER(?o > 1)\n ?s ?q ?r",
     "SELECT * WHERE { VALUES ?x { <a> <b> <c>\n <d> } { SELECT ?a ?b ?c\n ?d WHERE { ?a ?b ?c } }",
     "SELECT * WHERE { _:b ?p ?o ; ?q _:c . _:b ?r _:c ",  # one group: the same label may come again
+    "CONSTRUCT { _:b <p> ?o } WHERE { _:b <q> ?o {| <r> _:b |} } LIMIT x",  # a template's are new nodes
+    "SELECT * WHERE { << ?s ?p ?o ~ ?r >> <q> ?z . } LIMIT x",  # a quoted triple is one term
 ])
 def test_no_hint_where_none_applies(query):
     assert query_advice(query) == ""

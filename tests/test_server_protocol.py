@@ -99,6 +99,10 @@ def test_a_get_without_query_asks_for_the_service_description(args):
     assert request(**args) is None
 
 
+def test_a_form_s_submit_button_is_not_taken_for_the_rest_of_a_query():
+    assert request(query_string=qs(("query", ASK), ("Run query", ""))).query == ASK
+
+
 def test_the_analysis_travels_with_the_request():
     parsed = request(query_string=qs(("query", "PREFIX ex: <http://example.org/> SELECT * FROM ex:g { ?s ?p ?o }")))
     assert parsed.analysis == Analysis(form="SELECT", is_update=False, update_keyword=None, uses_service=False,
@@ -189,6 +193,7 @@ REFUSED = [
      ("SERVICE",)),
     # A query under another name, or cut at an unencoded & (the rest of it a parameter's name).
     ("query-as-q", dict(query_string=qs(("q", "SELECT * WHERE { ?s ?p ?o }"))), 400, ("'q' parameter holds a query",)),
+    ("query-as-q-with-bom", dict(query_string=qs(("q", "\ufeffASK {}"))), 400, ("'q' parameter holds a query",)),
     ("query-as-sparql-form", dict(method="POST", content_type=FORM, body=qs(("sparql", "# c\nprefix a: <x:>\nASK {}"))),
      400, ("'sparql' parameter holds a query",)),
     ("query-cut-at-ampersand", dict(query_string=b"query=ASK { ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) }"), 400,

@@ -43,13 +43,15 @@ _SPACES = {"\u00a0": "a no-break space", "\u202f": "a narrow no-break space", "\
            "\u200b": "a zero-width space", "\u2060": "a word joiner", "\ufeff": "a zero-width no-break space"}
 _COMMENT = re.compile(r"#[^\r\n]*")
 _WIKIDATA = frozenset({"wdt", "wds", "wdv", "wdref", "p", "ps", "psv", "pq", "pqv", "pr", "prv", "wikibase", "bd"})
+_MOST_LISTED = 10  # undeclared prefixes named
+_MOST_COMPARED = 50  # declared prefixes a misspelt one is compared with
 _AT_START = "A query starts with SELECT, ASK, CONSTRUCT or DESCRIBE, after any PREFIX and BASE lines"
 
 
-def syntax_error_message(message: str, query: str, *, source: str = "") -> str:
-    """The whole message of a parse error: `message` (pyoxigraph's or Oxigraph's) made readable,
-    then the hints that apply to `query`. `source`: where the message comes from, if not here."""
-    return f"SPARQL syntax error{source}: {readable_parse_error(message, query)}{query_advice(query)}"
+def syntax_error_message(message: str, query: str) -> str:
+    """The whole message of a parse error: pyoxigraph's `message` made readable, then the hints
+    that apply to `query`."""
+    return f"SPARQL syntax error: {readable_parse_error(message, query)}{query_advice(query)}"
 
 
 def _class_in_words(found: re.Match) -> str:
@@ -78,7 +80,7 @@ def readable_parse_error(message: str, query: str) -> str:
     lines = query.split("\n")
     at_end = at is not None and int(at.group(1)) >= len(lines) and int(at.group(2)) > len(lines[-1].rstrip())
     head, sep, expected = tidy.partition("expected ")
-    if sep:
+    if sep and at is not None and at.end() <= len(head):  # Oxigraph's form: "error at L:C: expected …"
         items = list(dict.fromkeys(e.strip() for e in expected.removeprefix("one of ").split(", ")))
         problems = [_SENTENCES.get(item, item) for item in items if _is_sentence(item)]
         if problems:
@@ -113,18 +115,22 @@ def prefix_advice(query: str) -> str:
     missing = undeclared_prefixes(query)
     if not missing:
         return ""
-    declared = _declared_prefixes(tokenise(query))
+    # Bounded: this runs on the front's event loop, and a 64 KiB query can use thousands of prefixes.
+    shown = missing[:_MOST_LISTED]
+    declared = _declared_prefixes(tokenise(query)) if len(missing) <= _MOST_LISTED else []
     typos = {}
-    for prefix in missing:
+    for prefix in shown if len(declared) <= _MOST_COMPARED else ():
         close = difflib.get_close_matches(prefix, declared, n=1, cutoff=0.6)
-        if close:
+        if close and prefix not in PREFIXES:  # rdf: is not a misspelt rdfs:
             typos[prefix] = close[0]
     sentences = [f"The query uses {p}: without declaring it: did you mean {close}:?" for p, close in typos.items()]
-    to_add = [p for p in missing if p not in typos]
+    to_add = [p for p in shown if p not in typos]
     if to_add:
         lines = "; ".join(f"PREFIX {p}: <{PREFIXES[p]}>" if p in PREFIXES else f"PREFIX {p}: <…>" for p in to_add)
         names = ", ".join(f"{p}:" for p in to_add)
-        sentences.append(f"The query uses {names} without declaring {'it' if len(to_add) == 1 else 'them'}: add {lines}.")
+        more = f" (and {len(missing) - len(shown)} more)" if len(missing) > len(shown) else ""
+        sentences.append(f"The query uses {names}{more} without declaring {'it' if len(missing) == 1 else 'them'}: "
+                         f"add {lines}.")
     if any(p in _WIKIDATA for p in to_add):
         sentences.append("(This endpoint holds the Territoires d'industrie data, not Wikidata: ask Wikidata's own "
                          "endpoint, https://query.wikidata.org/sparql, for its statements.)")
@@ -189,6 +195,9 @@ def _missing_dot_advice(query: str, tokens: tuple[Token, ...]) -> str:
         if token.kind == "punct" and text in _BRACKETS:  # a blank node, a collection, a call's arguments
             i = _after_closing(tokens, i)
             is_term = True
+        elif text == "<" and i + 1 < len(tokens) and tokens[i + 1].text == "<":  # an RDF-star << … >>
+            i = _after_quoted_triple(tokens, i)
+            is_term = True
         elif token.kind == "punct":
             if text in "{}.":
                 count, joined = 0, ""
@@ -227,18 +236,49 @@ def _missing_dot_advice(query: str, tokens: tuple[Token, ...]) -> str:
 
 
 def _blank_node_advice(tokens: tuple[Token, ...]) -> str:
-    """A blank node label used in two groups, which SPARQL forbids (§4.1.4)."""
+    """A blank node label used in two groups, which SPARQL forbids (§4.1.4). Not in a CONSTRUCT
+    template, whose blank nodes are new ones, nor across an annotation `{| … |}`."""
     groups: list[int] = [-1]  # the `{` each token is in
     seen: dict[str, int] = {}
-    for i, token in enumerate(tokens):
+    i = _after_construct_template(tokens)
+    while i < len(tokens):
+        token = tokens[i]
         if token.kind == "punct" and token.text == "{":
-            groups.append(i)
+            annotation = i + 1 < len(tokens) and tokens[i + 1].text == "|"
+            groups.append(groups[-1] if annotation else i)
         elif token.kind == "punct" and token.text == "}" and len(groups) > 1:
             groups.pop()
         elif token.kind == "bnode" and seen.setdefault(token.text, groups[-1]) != groups[-1]:
+            variable = "?" + re.sub(r"\W", "_", token.text[2:])
             return (f"The blank node {token.text} is used in two groups ({{ … }}), which SPARQL does not allow: "
-                    f"write a variable (?{token.text[2:]}) instead.")
+                    f"write a variable ({variable}) instead.")
+        i += 1
     return ""
+
+
+def _after_construct_template(tokens: tuple[Token, ...]) -> int:
+    """Where the query's patterns begin: after CONSTRUCT's template, if it has one."""
+    for i, token in enumerate(tokens):
+        if token.kind == "word" and token.text.upper() in FORMS:
+            if token.text.upper() == "CONSTRUCT" and i + 1 < len(tokens) and tokens[i + 1].text == "{":
+                return _after_closing(tokens, i + 1, "{", "}")
+            return i
+    return 0
+
+
+def _after_quoted_triple(tokens: tuple[Token, ...], i: int) -> int:
+    """The index after the `>>` that closes the `<<` at `i` (quoted triples nest)."""
+    depth = 0
+    while i < len(tokens):
+        pair = tokens[i].text + (tokens[i + 1].text if i + 1 < len(tokens) else "")
+        if pair in ("<<", ">>"):
+            depth += 1 if pair == "<<" else -1
+            i += 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    return i
 
 
 def _after_closing(tokens: tuple[Token, ...], i: int, opening: str | None = None, closing: str | None = None) -> int:
@@ -257,18 +297,22 @@ def _after_closing(tokens: tuple[Token, ...], i: int, opening: str | None = None
 def _lookalike_advice(query: str, tokens: tuple[Token, ...]) -> str:
     """Typographic quotes and unusual spaces outside strings, IRIs and comments."""
     found: dict[str, None] = {}
-    end = 0
+    end, prev_kind, in_name = 0, "", ""
     for token in (*tokens, Token("end", "", len(query))):
         for char in _COMMENT.sub("", query[end:token.start]):  # between tokens: spaces and comments
             if char in _SPACES:
                 found[char] = None
         if token.kind == "punct" and (token.text in _LOOKALIKES or token.text in _SPACES):
             found[token.text] = None
-        end = token.start + len(token.text)
+            if end == token.start and prev_kind in ("pname", "word"):  # glued to a name: l’hôtel
+                in_name = token.text
+        end, prev_kind = token.start + len(token.text), token.kind
     hints = []
     for char in found:
         code = f"U+{ord(char):04X}"
-        if char in _LOOKALIKES:
+        if char == in_name:
+            hints.append(f"{char} ({code}) cannot be part of a prefixed name (nor can '): write that IRI whole, in <…>")
+        elif char in _LOOKALIKES:
             hints.append(f"{char} ({code}) is not a SPARQL quote: write {_LOOKALIKES[char]}")
         else:
             hints.append(f"{_SPACES[char]} ({code}) outside a string is not a space to SPARQL: type a plain space")

@@ -5,7 +5,8 @@ Decisions, each answering a case the Protocol leaves open:
 
 * GET without a `query` parameter returns None: the caller answers with the service description.
   Other parameters (`format`, or anything unknown) do not change that, except the dataset
-  parameters `default-graph-uri`/`named-graph-uri`, which only make sense with a query (400).
+  parameters `default-graph-uri`/`named-graph-uri`, which only make sense with a query (400), and
+  a parameter whose value is a query (`q=SELECT …`): a 400 that says to name it `query`.
 * HEAD is read as GET (the caller sends no body back).
 * POST without a query is a 400, whatever its media type.
 * Every update attempt is a 403, since this endpoint is read-only: an `update` parameter (GET or
@@ -13,7 +14,8 @@ Decisions, each answering a case the Protocol leaves open:
 * A form POST reads its parameters from the body and from the URL together (as Fuseki does):
   SPARQLWrapper puts `format` in the URL. A query in both places is "more than one query".
 * `format` may repeat (SPARQLWrapper sends `format=tsv&format=text/tab-separated-values`): the
-  first non-empty value wins. Empty parameters are absent. Unknown parameters are ignored.
+  first non-empty value wins. Empty parameters are absent. Unknown parameters are ignored, but
+  one whose name has brackets beside a query is the rest of it, cut at an unencoded `&` (400).
 * Repeated graph IRIs are kept once each, in order of first appearance.
 * Invalid percent escapes (`100%`) stay literal, as the WHATWG form decoder leaves them; bytes
   that are not UTF-8 once decoded are a 400 naming the parameter.
@@ -205,16 +207,16 @@ def _read(params: list[tuple[bytes, bytes]], *, direct: bytes | None, max_query_
 
 _PARAMETERS = frozenset((b"query", b"default-graph-uri", b"named-graph-uri", b"format"))
 # The start of a query, not a word: what follows each keyword is checked too.
-_QUERY_START = re.compile(rb"\s*(?:#[^\n]*\n\s*)*(?:PREFIX\s+[\w-]*:\s*<|BASE\s*<|SELECT\s*[?$*(]|"
+_QUERY_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:#[^\n]*\n\s*)*(?:PREFIX\s+[\w-]*:\s*<|BASE\s*<|SELECT\s*[?$*(]|"
                           rb"SELECT\s+(?:DISTINCT|REDUCED)\b|ASK\s*(?:\{|WHERE\b|FROM\b)|CONSTRUCT\s*(?:\{|WHERE\b)|"
                           rb"DESCRIBE\s*[?$<*])", re.IGNORECASE)
-_NOT_IN_NAMES = re.compile(rb"[\s{}()?<>]")
+_NOT_IN_NAMES = re.compile(rb"[{}()?<>]")  # (a space is: a form's submit button, "Run query")
 
 
 def _refuse_stray(name: bytes, value: bytes, *, query_given: bool) -> None:
     """A parameter this endpoint does not read is ignored, except two mistakes with a query that
     would otherwise go unexplained: a query under another name (`q=`), and the rest of a query
-    cut at an `&` that was not percent-encoded (a "name" with spaces or brackets)."""
+    cut at an `&` that was not percent-encoded (a "name" with brackets)."""
     shown = name.decode("utf-8", "replace")
     if not query_given and _QUERY_START.match(value):
         raise ProtocolError(400, f"The request has no query parameter, but its {_shorten(shown, 40)!r} parameter "

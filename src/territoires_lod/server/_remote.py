@@ -57,7 +57,7 @@ class RemoteEngine:
         self.refresh = refresh  # seconds an answer is kept, and between two readings of the backend (0: for ever)
         self.stats = DatasetStats(0, {})
         self._fingerprint = ""
-        self._catalogued = False  # the last full reading found checksums: read them every CHECKSUMS_EVERY
+        self._catalogued = False  # checksums were found: read them every CHECKSUMS_EVERY, never count again
         self._period: int | None = None
         self._version = ""
         self._refresher: asyncio.Task | None = None
@@ -83,13 +83,12 @@ class RemoteEngine:
         if self.refresh > 0:
             self._refresher = asyncio.create_task(self._keep_reading())
 
-    async def read_version(self, *, quick: bool = False) -> bool:
-        """Read the backend's checksums (and size, when they changed or there are none); True
-        when the version changed. `quick`: the checksums only, unless they changed (no count for a
-        missing catalogue). An unreachable backend leaves everything as it was (it is reported per
-        query)."""
+    async def read_version(self) -> bool:
+        """Read the backend's checksums (and size, when they changed or there never were any); True
+        when the version changed. An unreachable backend leaves everything as it was (it is
+        reported per query)."""
         try:
-            changed = await asyncio.to_thread(self._read_version, quick=quick)
+            changed = await asyncio.to_thread(self._read_version)
         except Exception:  # noqa: BLE001 - see above
             return False
         if changed:
@@ -98,21 +97,18 @@ class RemoteEngine:
         return changed
 
     async def _keep_reading(self) -> None:
-        """A full reading every `refresh` seconds; in between, a store with a catalogue has its
-        checksums read every CHECKSUMS_EVERY seconds, so that a publication is seen within about a
-        second rather than a period."""
-        last_full = time.monotonic()
+        """A store with a catalogue has its checksums read every CHECKSUMS_EVERY seconds, so that a
+        publication is seen within about a second rather than a period; one without, its size
+        every `refresh` seconds."""
         while True:
             await asyncio.sleep(min(self.refresh, CHECKSUMS_EVERY) if self._catalogued else self.refresh)
-            if self._catalogued and time.monotonic() - last_full < self.refresh:
-                await self.read_version(quick=True)
-            else:
-                last_full = time.monotonic()
-                await self.read_version()
+            await self.read_version()
 
-    def _read_version(self, *, quick: bool = False) -> bool:
+    def _read_version(self) -> bool:
         checksums = sorted(row["sum"]["value"] for row in self._select(CHECKSUMS))
-        if quick and not checksums:
+        if not checksums and self._catalogued:
+            # Emptied by a publication under way (or removed: then, as for any change the front
+            # cannot see, the period bounds what it keeps). No counting a store being loaded.
             return self._follow(PUBLISHING)
         self._catalogued = bool(checksums)
         if checksums:
@@ -133,7 +129,9 @@ class RemoteEngine:
         """Take `fingerprint` as the data's; True when it changed."""
         if fingerprint == self._fingerprint:
             return False
-        self._fingerprint, self._period = fingerprint, None  # a new version at the next request
+        # In this order: `version`, read meanwhile on the event loop, either sees the new
+        # fingerprint or computes the version again at its next call.
+        self._fingerprint, self._period = fingerprint, None
         return True
 
     def _select(self, query: str) -> list[dict]:
