@@ -5,8 +5,7 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from territoires_lod.server._advice import evaluation_error_message, query_advice, readable_parse_error, \
-    syntax_error_message
+from territoires_lod.server._advice import evaluation_error_message, readable_parse_error, syntax_error_message
 
 
 # Messages in the form pyoxigraph 0.5.13 writes them (its dozen lines of Unicode ranges shortened here)
@@ -63,59 +62,6 @@ def test_the_engine_s_own_parse_errors_come_out_readable(query):
 ])
 def test_a_problem_the_parser_names_is_said_alone(raw, readable):
     assert readable_parse_error(raw, "x" * 100) == readable
-
-
-@pytest.mark.parametrize(("query", "hint"), [
-    ("SELCT ?s WHERE { ?s ?p ?o }", "this one has SELCT there: did you mean SELECT?"),
-    ("PREFIX a: <http://a/>\nconstuct WHERE { ?s ?p ?o }", "did you mean CONSTRUCT?"),
-    ("query=SELECT ?s WHERE { ?s ?p ?o }", "The text starts with query=, as a form does"),
-    ('{"query": "SELECT * {}"}', "The text looks like JSON"),
-    ("@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\nSELECT * {}", "@prefix is Turtle; SPARQL writes PREFIX"),
-    ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\nSELECT * {}",
-     'remove the "." after <http://www.w3.org/2000/01/rdf-schema#>'),
-    ("// the communes\nSELECT * {}", "this one has / there (a comment starts with #)"),
-    ("{ ?s ?p ?o }", "A query starts with SELECT, ASK, CONSTRUCT or DESCRIBE, after any PREFIX and BASE lines; "
-                     "this one has { there."),
-    ('SELECT ?s WHERE { ?s ?p “Albi” }', "“ (U+201C) is not a SPARQL quote: write \"; ” (U+201D)"),
-    ("SELECT ?s WHERE {\u00a0?s ?p ?o }", "a no-break space (U+00A0) outside a string is not a space to SPARQL"),
-    ("SELECT ?s WHERE { ?s ?p ?o\u200b}", "a zero-width space (U+200B)"),
-    ("SELECT ?s WHERE { ?s rdfs:label ?l }", "add PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>"),
-    ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?s WHERE { ?s rdsf:label ?l }",
-     "The query uses rdsf: without declaring it: did you mean rdfs:?"),
-    ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * WHERE {\n  ?s rdfs:label ?l\n  ?s a ?t\n}",
-     'Is a "." missing at the end of line 3 (after ?l)? A triple has three terms; ?s would be a fourth.'),
-    ("SELECT * WHERE { ?s ?p ?o ?g }", 'Is a "." missing before ?g?'),
-    ("CONSTRUCT { ?s ?p ?o\n ?s ?q ?o } WHERE { ?s ?p ?o }", 'missing at the end of line 1 (after ?o)'),
-    ("SELECT * WHERE { _:b ?p ?o OPTIONAL { _:b ?q ?r } }", "The blank node _:b is used in two groups"),
-    ("SELECT * WHERE { _:a.b ?p ?o OPTIONAL { _:a.b ?q ?r } }", "write a variable (?a_b) instead"),
-    ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * { ?s rdf:type ?t }",  # not a misspelt rdfs:
-     "add PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>"),
-    ("SELECT * { ?s ?p " + " ".join(f"p{i}:x" for i in range(30)) + " }",
-     "The query uses p0:, p1:, p2:, p3:, p4:, p5:, p6:, p7:, p8:, p9: (and 20 more) without declaring them"),
-    ("PREFIX ex: <http://example.org/>\nSELECT * { ex:l’hôtel ?p ?o }",
-     "’ (U+2019) cannot be part of a prefixed name (nor can '): write that IRI whole, in <…>"),
-    ("SELECT ?s WHERE { ?s wdt:P31 ?o }", "add PREFIX wdt: <…>. (This endpoint holds the Territoires d'industrie "
-                                          "data, not Wikidata"),
-])
-def test_hints_for_the_mistakes_people_make_most(query, hint):
-    assert hint in query_advice(query)
-
-
-@pytest.mark.parametrize("query", [
-    "SELECT ?s WHERE { ?s ?p ?o",  # the parser's message is enough
-    'SELECT ?s WHERE { ?s ?p "Territoires d’industrie « 2018 »" FILTER(?s != <http://a/“>) } # “quoted”\u00a0',
-    "PREFIX : <http://a/>\nBASE <http://b/>\nselect * { ?s ?p ?o",
-    "PREFIX\nSELECT * {}",  # a broken declaration: no guess about the query form
-    # Triples written right (paths, lists, datatypes, groups), and rows of VALUES: no fourth term.
-    'SELECT * WHERE { ?s <p>/<q> ?o . ?s ^<r> ?x ; <p>* ?y , "a"^^<x:int>, "b"@fr . [ <p> ?z ] <q> (1 2) '
-    "GRAPH ?g { ?s ?p ?o } ?s ?p 12 OPTIONAL { ?s ?q ?r } ?s ?x \"y\" FILTER(?o > 1)\n ?s ?q ?r",
-    "SELECT * WHERE { VALUES ?x { <a> <b> <c>\n <d> } { SELECT ?a ?b ?c\n ?d WHERE { ?a ?b ?c } }",
-    "SELECT * WHERE { _:b ?p ?o ; ?q _:c . _:b ?r _:c ",  # one group: the same label may come again
-    "CONSTRUCT { _:b <p> ?o } WHERE { _:b <q> ?o {| <r> _:b |} } LIMIT x",  # a template's are new nodes
-    "SELECT * WHERE { << ?s ?p ?o ~ ?r >> <q> ?z . } LIMIT x",  # a quoted triple is one term
-])
-def test_no_hint_where_none_applies(query):
-    assert query_advice(query) == ""
 
 
 @pytest.mark.parametrize("query", [
