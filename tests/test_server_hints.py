@@ -81,3 +81,55 @@ def test_typographic_quotes_around_a_word_are_quotes_not_part_of_a_name():
         "The query has characters a word processor or web page may have put in: “ (U+201C) is not a SPARQL quote: "
         "write \"; ” (U+201D) is not a SPARQL quote: write \"; ‘ (U+2018) is not a SPARQL quote: write '; "
         "’ (U+2019) is not a SPARQL quote: write '."]
+
+
+# From a review that sent ~350 queries (valid ones broken far from their features, and typical
+# mistakes): each case is a query and what its hints must say ([]: no hint at all).
+REVIEWED = {
+ "SELECT * WHERE { ?s ?p 1E+3 } ORDER": [],
+ "SELECT * WHERE { ?s ?p -2.5e+2 . ?a ?b ?c } ORDER": [],
+ "SELECT * WHERE { ?s ?p ?o ~ ?r } ORDER": [],
+ "SELECT * WHERE { ?s ?p ?o ~ <http://e/r> . ?a ?b ?c } ORDER": [],
+ "SELECT * WHERE { ?commune ?p ?pop-2020 }": ["?pop_2020"],
+ 'SELECT * WHERE {\n ?s ?p "Territoires d industrie"\n ?s ?q ?r }': ['(after "Territoires d industrie")'],
+ 'SELECT ?s (GROUP_CONCAT(CONCAT(STR(?p), "=", STR(?o)); SEPARATOR=", ") AS ?all) WHERE { ?s ?p ?o } GROUP BY ?s ORDER': [],
+ "SELECT ?x AS ?y WHERE { ?s ?p ?x }": ["goes in parentheses with its name"],
+ "SELECT TOP 10 ?s WHERE { ?s ?p ?o }": ["TOP is SQL"],
+ "SELECT coutn(?s) WHERE { ?s ?p ?o }": ["did you mean COUNT?"],
+ "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?s WHERE { ?s rdfs:label 'Côte d'Or' }": ["A ' inside a '…' string ends it"],
+ "SELECT ?s WHERE { ?s ?p <http://dbpedia.org/resource/Trinidad and Tobago> }": [],
+ 'SELECT (ADJUST(?o, "PT0S") AS ?x) WHERE { ?s ?p ?o } ORDER': [],
+ "SELCT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }": ["did you mean SELECT?"],
+ 'SELECT * { ?s ?p ?o FILTER(lower(?o) = "a") }': ["did you mean LCASE?"],
+ 'SELECT * { ?s ?p ?o FILTER(int(?o) = 1) }': ["XSD cast"],
+ 'SELECT * { ?s ?p ?o FILTER(trim(?o) = "a") }': ["trim is not a SPARQL function."],
+ "SELECT * WHERE ( ?s ?p ?o )": ["WHERE takes a group in braces"],
+ 'SELECT * { ?s ?p ?o FILTRE(?o > 3) }': ["did you mean FILTER?"],
+ "@base <http://e/> .\nSELECT * {}": ["BASE <http://…/>"],
+ '{"query": "SELECT * WHERE { ?s ?p ?o }"}': ["looks like JSON"],
+ "PREFIX p: <http://www.wikidata.org/prop/>\nPREFIX wdt: <http://www.wikidata.org/prop/direct/>\nSELECT * { ?s ps:P31 ?o }": ["add PREFIX ps: <…>", "not Wikidata"],
+ "SELECT * { ?s ?p urn:isbn:123 }": ["urn:… looks like an IRI"],
+ "PREFIX ex: <http://e/>\nSELECT * { ?s EX:p ?o }": ["did you mean ex:? (Prefixes are case-sensitive.)"],
+ "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * { ?s rdsf:label ?l ; foo:bar ?x }": ["rdsf: without declaring it: did you mean rdfs:?", "uses foo: without declaring it:"],
+ "PREFIX ex: <http://e/>\nSELECT * { ?s ex:p‘x’ }": ["‘ (U+2018) is not a SPARQL quote"],
+ 'SELECT * { ?s ?p ?o FILTER(?o = 1 AND ?p = 2) }': ["AND is SQL"],
+}
+
+
+@pytest.mark.parametrize(("query", "wanted"), REVIEWED.items())
+def test_reviewed_cases(query, wanted):
+    hints = " | ".join(query_hints(query))
+    if wanted:
+        assert all(w in hints for w in wanted), hints
+    else:
+        assert hints == ""
+
+
+def test_no_query_makes_the_hints_fail():
+    # Every beginning of these queries (a query cut anywhere), and every kind of token at the end.
+    queries = [*REVIEWED, 'PREFIX ex: <http://e/> SELECT DISTINCT ?s (COUNT(?o) AS ?n) WHERE { ?s ex:p/ex:q* ?o ; '
+               '^ex:r [ ex:s ( 1 2 ) ] . << ?s ?p ?o ~ ?r >> ex:t "x"^^xsd:int , 1E+3 {| ex:u _:b |} '
+               'FILTER(?o IN (1, 2) && REGEX(STR(?o), \'a\')) VALUES ?v { 1 } } GROUP BY ?s ORDER BY DESC(?n) LIMIT 1']
+    for query in queries:
+        for end in range(1, len(query) + 1):
+            query_hints(query[:end])

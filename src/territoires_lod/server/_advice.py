@@ -6,9 +6,12 @@ _hints.py; an unknown function named.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 
 from ._hints import query_hints
+
+log = logging.getLogger("territoires_lod.server")
 
 POSITION = re.compile(r"\berror at (\d+):(\d+)")  # a parse error's line and column (pyoxigraph, Oxigraph)
 _CHAR_CLASS = re.compile(r"\[[^\[\]]*\]")
@@ -33,8 +36,13 @@ _ANY = "any character"
 _NOT_VALID_HERE = "the query is not valid SPARQL at this point"
 
 def query_advice(query: str) -> str:
-    """Hints for a query that failed to parse, each on its own line ('' when none applies)."""
-    return "".join(f"\n{hint}" for hint in query_hints(query))
+    """Hints for a query that failed to parse, each on its own line ('' when none applies). The
+    hints are guesses from tokens: one that fails must not turn a syntax error into a 500."""
+    try:
+        return "".join(f"\n{hint}" for hint in query_hints(query))
+    except Exception:  # noqa: BLE001 - logged; the parser's message stands alone
+        log.exception("no hints for a query that failed to parse")
+        return ""
 
 
 def syntax_error_message(message: str, query: str) -> str:

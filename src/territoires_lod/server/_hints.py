@@ -24,15 +24,23 @@ _SPACES = {"\u00a0": "a no-break space", "\u202f": "a narrow no-break space", "\
            "\u200b": "a zero-width space", "\u2060": "a word joiner", "\ufeff": "a zero-width no-break space"}
 _COMMENT = re.compile(r"#[^\r\n]*")
 _WIKIDATA = frozenset({"wdt", "wds", "wdv", "wdref", "p", "ps", "psv", "pq", "pqv", "pr", "prv", "wikibase", "bd"})
+# Prefixes of vocabularies people use that this project does not declare (not typos of ours).
+_KNOWN_ELSEWHERE = _WIKIDATA | frozenset({"geo", "geof", "skosxl", "dc", "dcterms", "dbo", "dbr", "dbp", "gn", "bif",
+                                          "xml", "vcard", "time", "qb", "sh", "prov", "wgs84", "ogc", "sf"})
+_SCHEMES = frozenset({"http", "https", "urn", "mailto", "tel", "ftp", "file", "doi", "tag"})  # an IRI without <>
 _MOST_LISTED = 10  # undeclared prefixes named
 _MOST_COMPARED = 50  # declared prefixes a misspelt one is compared with
+_NOT_A_QUERY = "The text "
 _AT_START = "A query starts with SELECT, ASK, CONSTRUCT or DESCRIBE, after any PREFIX and BASE lines"
 
 
 def query_hints(query: str) -> list[str]:
     """What may be wrong with a query that failed to parse, a sentence each."""
     tokens = tokenise(query)
-    hints = (_start_advice(tokens), _select_clause_advice(tokens), _word_advice(tokens),
+    start = _start_advice(tokens)
+    if start.startswith(_NOT_A_QUERY):  # a JSON or form body: the rest would be noise
+        return [start]
+    hints = (start, _select_clause_advice(tokens), _word_advice(tokens),
              _missing_dot_advice(query, tokens), _blank_node_advice(tokens), _lookalike_advice(query, tokens),
              prefix_advice(query))
     return [hint for hint in hints if hint]
@@ -49,18 +57,24 @@ def prefix_advice(query: str) -> str:
     # Bounded: this runs on the front's event loop, and a 64 KiB query can use thousands of prefixes.
     shown = missing[:_MOST_LISTED]
     declared = _declared_prefixes(tokenise(query)) if len(missing) <= _MOST_LISTED else []
+    iris = [p for p in shown if p in _SCHEMES]
+    shown = [p for p in shown if p not in _SCHEMES]
     typos = {}
     for prefix in shown if len(declared) <= _MOST_COMPARED else ():
-        close = difflib.get_close_matches(prefix, declared, n=1, cutoff=0.6)
-        if close and prefix not in PREFIXES:  # rdf: is not a misspelt rdfs:
-            typos[prefix] = close[0]
-    sentences = [f"The query uses {p}: without declaring it: did you mean {close}:?" for p, close in typos.items()]
+        same = [d for d in declared if d.lower() == prefix.lower()]
+        # Only for a prefix no vocabulary is known by: rdf: is not a misspelt rdfs:, nor ps: a misspelt p:.
+        close = same or (difflib.get_close_matches(prefix, declared, n=1, cutoff=0.6)
+                         if prefix not in PREFIXES and prefix not in _KNOWN_ELSEWHERE else [])
+        if close:
+            typos[prefix] = f"{close[0]}:?" + (" (Prefixes are case-sensitive.)" if same else "")
+    sentences = [f"The query uses {p}: without declaring it: did you mean {close}" for p, close in typos.items()]
+    sentences += [f"{p}:… looks like an IRI: write it whole in <…>." for p in iris]
     to_add = [p for p in shown if p not in typos]
     if to_add:
         lines = "; ".join(f"PREFIX {p}: <{PREFIXES[p]}>" if p in PREFIXES else f"PREFIX {p}: <…>" for p in to_add)
         names = ", ".join(f"{p}:" for p in to_add)
         more = f" (and {len(missing) - len(shown)} more)" if len(missing) > len(shown) else ""
-        sentences.append(f"The query uses {names}{more} without declaring {'it' if len(missing) == 1 else 'them'}: "
+        sentences.append(f"The query uses {names}{more} without declaring {'it' if len(to_add) == 1 and not more else 'them'}: "
                          f"add {lines}.")
     if any(p in _WIKIDATA for p in to_add):
         sentences.append("(This endpoint holds the Territoires d'industrie data, not Wikidata: ask Wikidata's own "
@@ -92,15 +106,15 @@ def _start_advice(tokens: tuple[Token, ...]) -> str:
     if first.kind == "word" and (word in FORMS or word in ("VERSION", "PREFIX", "BASE")):
         return ""
     if first.kind == "langtag" and word in ("@PREFIX", "@BASE"):
-        return (f"{first.text} is Turtle; SPARQL writes {word[1:]} (no @) and no dot at the end of the line: "
-                f"{word[1:]} rdfs: <http://www.w3.org/2000/01/rdf-schema#>.")
+        example = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>" if word == "@PREFIX" else "BASE <http://…/>"
+        return f"{first.text} is Turtle; SPARQL writes {word[1:]} (no @) and no dot at the end of the line: {example}."
     after = tokens[i + 1].text if i + 1 < len(tokens) else ""
     if first.kind == "word" and word == "QUERY" and after == "=":
-        return ("The text starts with query=, as a form does: send it with Content-Type "
+        return (f"{_NOT_A_QUERY}starts with query=, as a form does: send it with Content-Type "
                 "application/x-www-form-urlencoded (curl --data-urlencode 'query=…'), or send the query "
                 "alone as application/sparql-query.")
     if first.text == "{" and i == 0 and after.startswith('"'):
-        return "The text looks like JSON; send the SPARQL query itself, or as the query parameter of a form."
+        return f"{_NOT_A_QUERY}looks like JSON; send the SPARQL query itself, or as the query parameter of a form."
     if first.kind == "word" and word.isalpha():
         close = difflib.get_close_matches(word, FORMS, n=1, cutoff=0.6)
         if close:
@@ -120,9 +134,12 @@ def _missing_dot_advice(query: str, tokens: tuple[Token, ...]) -> str:
     where a triple is sure to be read: from `{`, `}` or `.` up to any keyword."""
     count: int | None = None  # terms of the triple being read; None: not reading one
     joined = ""  # the ";" or "," that continued it, if one did
-    i, end = 0, 0
+    i, end, last_term = 0, 0, ""
     while i < len(tokens):
         token, text = tokens[i], tokens[i].text
+        hyphen = _hyphen_in_variable(tokens, i)
+        if hyphen:
+            return hyphen
         if token.kind == "punct" and text in _BRACKETS:  # a blank node, a collection, a call's arguments
             i = _after_closing(tokens, i)
             is_term = True
@@ -140,12 +157,17 @@ def _missing_dot_advice(query: str, tokens: tuple[Token, ...]) -> str:
                 while i + 1 < len(tokens) and tokens[i + 1].text == "^":
                     i += 1
                 i += 1
-            i += 1
+            elif text == "~":  # a reifier (SPARQL 1.2): names the triple, is not a term of it
+                i += 1
+            i = min(i + 1, len(tokens))  # the skips above may run past the last token
             end = tokens[i - 1].start + len(tokens[i - 1].text)
             continue
         else:
             is_term = token.kind in _TERMS or (token.kind == "word" and (
                 text in _TERM_WORDS or text[:1].isdigit() or text[:1] in "+-"))
+            if is_term and text[:1].isdigit() and text[-1] in "eE" and i + 2 < len(tokens) \
+                    and tokens[i + 1].text in "+-" and tokens[i + 1].start == token.start + len(text):
+                i = min(i + 2, len(tokens))  # 1E+3: one number, read by the lexer as three tokens
             if token.kind == "word" and text.upper() == "VALUES":  # its rows are not triples
                 while i < len(tokens) and tokens[i].text != "{":
                     i += 1
@@ -155,7 +177,7 @@ def _missing_dot_advice(query: str, tokens: tuple[Token, ...]) -> str:
             i += 1
         if is_term and count is not None:
             if count >= 3:
-                where = (f"at the end of line {query.count(chr(10), 0, end) + 1} (after {query[:end].split()[-1]})"
+                where = (f"at the end of line {query.count(chr(10), 0, end) + 1} (after {last_term})"
                          if "\n" in query[end:token.start] else f"before {text}")
                 instead = f', or should the "{joined}" before it be a "."' if joined else ""
                 return f'Is a "." missing {where}{instead}? A triple has three terms; {text} would be a fourth.'
@@ -163,6 +185,18 @@ def _missing_dot_advice(query: str, tokens: tuple[Token, ...]) -> str:
         elif token.kind in ("word", "langtag") and not is_term:
             count = None if token.kind == "word" else count
         end = tokens[i - 1].start + len(tokens[i - 1].text)
+        if is_term:
+            last_term = query[token.start:end] if end - token.start <= 40 else query[token.start:token.start + 40] + "…"
+    return ""
+
+
+def _hyphen_in_variable(tokens: tuple[Token, ...], i: int) -> str:
+    """`?code-insee`: a "-" glued between a variable and a name, which SPARQL names cannot hold."""
+    if tokens[i].text != "-" or i == 0 or i + 1 >= len(tokens) or tokens[i - 1].kind != "var":
+        return ""
+    before, after = tokens[i - 1], tokens[i + 1]
+    if before.start + len(before.text) == tokens[i].start and tokens[i].start + 1 == after.start:
+        return f"A variable's name cannot hold \"-\": write {before.text}_{after.text}."
     return ""
 
 
@@ -235,7 +269,7 @@ def _lookalike_advice(query: str, tokens: tuple[Token, ...]) -> str:
                 found[char] = None
         if token.kind == "punct" and (token.text in _LOOKALIKES or token.text in _SPACES):
             found[token.text] = None
-            if end == token.start and prev_kind == "pname" and token.text in "’'‘":  # glued to a name: ex:l’hôtel
+            if end == token.start and prev_kind == "pname" and token.text in "’'":  # glued to a name: ex:l’hôtel
                 in_name = token.text
         end, prev_kind = token.start + len(token.text), token.kind
     hints = []
@@ -260,10 +294,18 @@ _FUNCTIONS = _AGGREGATES | frozenset((
     "STRBEFORE", "STRAFTER", "YEAR", "MONTH", "DAY", "HOURS", "MINUTES", "SECONDS", "TIMEZONE", "TZ", "NOW",
     "UUID", "STRUUID", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "COALESCE", "IF", "STRLANG", "STRDT",
     "SAMETERM", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX", "SUBSTR", "REPLACE", "EXISTS",
-    "LANGDIR", "HASLANG", "HASLANGDIR", "STRLANGDIR", "ISTRIPLE", "TRIPLE", "SUBJECT", "PREDICATE", "OBJECT"))
+    "LANGDIR", "HASLANG", "HASLANGDIR", "STRLANGDIR", "ISTRIPLE", "TRIPLE", "SUBJECT", "PREDICATE", "OBJECT",
+    "ADJUST"))
+# What other languages call some of them (difflib's guesses are poor for these).
+_ALIASES = {"LOWER": "LCASE", "LOWERCASE": "LCASE", "UPPER": "UCASE", "UPPERCASE": "UCASE", "LENGTH": "STRLEN",
+            "LEN": "STRLEN", "SUBSTRING": "SUBSTR", "MID": "SUBSTR", "STARTSWITH": "STRSTARTS",
+            "ENDSWITH": "STRENDS", "CONTAIN": "CONTAINS", "REGEXP": "REGEX", "TODAY": "NOW", "BIN": "BIND",
+            "FILTRE": "FILTER", "ISNULL": "!BOUND", "NVL": "COALESCE", "IFNULL": "COALESCE"}
+_CASTS = frozenset(("INT", "INTEGER", "FLOAT", "DOUBLE", "DECIMAL", "STRING", "DATE", "DATETIME", "BOOLEAN", "CAST"))
+_GROUP_KEYWORDS = frozenset(("WHERE", "OPTIONAL", "MINUS", "GRAPH", "UNION"))  # each takes { … }
 # Keywords a "(" may follow.
-_BEFORE_PARENTHESIS = frozenset(("FILTER", "BIND", "ASC", "DESC", "HAVING", "BY", "IN", "NOT", "SELECT", "DISTINCT",
-                                 "REDUCED", "VALUES", "A", "AS"))
+_BEFORE_PARENTHESIS = frozenset(("FILTER", "BIND", "ASC", "DESC", "HAVING", "BY", "IN", "NOT", "DISTINCT", "REDUCED",
+                                 "VALUES", "A", "AS", "ORDERBY", "NOTEXISTS")) | frozenset(FORMS)  # pyoxigraph reads ORDERBY(
 _SQL = frozenset(("AND", "OR", "LIKE", "NULL", "IS"))
 _SELECT_ENDS = frozenset(("WHERE", "FROM"))
 _SELECT_WORDS = ("WHERE", "FROM", "DISTINCT", "REDUCED", "NAMED")  # for a misspelt one
@@ -275,7 +317,7 @@ def _select_clause_advice(tokens: tuple[Token, ...]) -> str:
     and name, a variable without its ?, nothing at all; and GROUP_CONCAT's separator."""
     concat = next((i for i, t in enumerate(tokens[:-1]) if t.text.upper() == "GROUP_CONCAT" and t.kind == "word"
                    and tokens[i + 1].text == "("), None)
-    if concat is not None and any(t.text == "," for t in _inside(tokens, concat + 1)):
+    if concat is not None and "," in _top_level(_inside(tokens, concat + 1)):
         return 'GROUP_CONCAT takes its separator after a ";": GROUP_CONCAT(?x; SEPARATOR=", ").'
     start = next((i + 1 for i, t in enumerate(tokens) if t.kind == "word" and t.text.upper() == "SELECT"), None)
     if start is None:
@@ -293,19 +335,35 @@ def _select_clause_advice(tokens: tuple[Token, ...]) -> str:
             return f"In SELECT, {word}(…) goes in parentheses, with a name: ({word}(…) AS ?name)."
         if token.kind == "word" and word in _AFTER_WHERE:
             return f"{word} comes after the pattern: SELECT … WHERE {{ … }} {word} …"
+        hyphen = _hyphen_in_variable(tokens, i)
+        if hyphen:
+            return hyphen
+        if token.kind == "word" and word == "AS":
+            return "An expression in SELECT goes in parentheses with its name: (?x AS ?y), (COUNT(*) AS ?n)."
+        if token.kind == "word" and word == "TOP":
+            return "TOP is SQL; SPARQL writes LIMIT after the pattern: SELECT … WHERE { … } LIMIT 10."
         glued = tokens[i - 1].start + len(tokens[i - 1].text) == token.start
-        if token.text == "-" and tokens[i - 1].kind == "var" and glued and i + 1 < len(tokens):
-            return f"A variable's name cannot hold \"-\": write {tokens[i - 1].text}_{tokens[i + 1].text}."
-        if token.kind == "word" and token.text.isidentifier() and not glued:
+        called = i + 1 < len(tokens) and tokens[i + 1].text == "("  # a misspelt function: _word_advice's
+        if token.kind == "word" and token.text.isidentifier() and not glued and not called:
             close = difflib.get_close_matches(word, _SELECT_WORDS, n=1, cutoff=0.75)
             return f"{token.text}: did you mean {close[0]}?" if close else f"Variables start with ? (or $): ?{token.text}."
         if token.text == "(":
             inside = _inside(tokens, i)
-            if not any(t.kind == "word" and t.text.upper() == "AS" for t in inside):
+            if not any(t.kind == "word" and t.text.upper() == "AS" or t.text == "{" for t in inside):
                 return "An expression in SELECT needs a name: (… AS ?name)."
             i += len(inside) + 1
         i += 1
     return ""
+
+
+def _top_level(tokens: tuple[Token, ...]) -> list[str]:
+    """The texts of `tokens` outside any parentheses among them (a call's own arguments)."""
+    depth, out = 0, []
+    for token in tokens:
+        depth += (token.text == "(") - (token.text == ")")
+        if depth == 0 and token.text != ")":
+            out.append(token.text)
+    return out
 
 
 def _inside(tokens: tuple[Token, ...], i: int) -> tuple[Token, ...]:
@@ -315,12 +373,19 @@ def _inside(tokens: tuple[Token, ...], i: int) -> tuple[Token, ...]:
 
 def _word_advice(tokens: tuple[Token, ...]) -> str:
     """Words SPARQL does not have: SQL's, a function misspelt, FILTER without its parentheses,
-    LIMIT or OFFSET without a number."""
+    LIMIT or OFFSET without a number; a "'" that ended a '…' string early."""
+    depth = 0
     for i, token in enumerate(tokens):
+        depth += (token.text == "(") - (token.text == ")")
         if token.kind != "word":
             continue
         word, after = token.text.upper(), tokens[i + 1] if i + 1 < len(tokens) else None
-        if word in _SQL:
+        before = tokens[i - 1] if i else None
+        glued = before is not None and before.start + len(before.text) == token.start
+        if glued and before.kind == "string" and before.text.startswith("'"):
+            return (f"A ' inside a '…' string ends it ({before.text}{token.text}…): write the string in double quotes, "
+                    f"\"{before.text[1:-1]}'{token.text}…\", or the ' as \\'.")
+        if word in _SQL and depth > 0 and not glued:  # in a condition, not in a broken IRI or string
             return (f"{token.text} is SQL; SPARQL writes && for AND, || for OR, !BOUND(?x) for IS NULL, "
                     f"and REGEX(?x, \"…\") or CONTAINS(?x, \"…\") for LIKE.")
         called = i + 2 < len(tokens) and tokens[i + 2].text == "("  # FILTER ex:f(?x) is a call: no parentheses needed
@@ -330,8 +395,17 @@ def _word_advice(tokens: tuple[Token, ...]) -> str:
         if word in ("LIMIT", "OFFSET") and after is not None and not after.text.isdigit():
             return f"{word} takes a whole number, 0 or more" + (" (leave LIMIT out for every row)." if word == "LIMIT"
                                                                  else ".")
-        if after is not None and after.text == "(" and token.text.isidentifier() and len(word) > 1 \
-                and word not in _FUNCTIONS and word not in _BEFORE_PARENTHESIS:
-            close = difflib.get_close_matches(word, _FUNCTIONS, n=1, cutoff=0.6)
-            return f"{token.text} is not a SPARQL function" + (f": did you mean {close[0]}?" if close else ".")
+        if after is None or after.text != "(" or not token.text.isidentifier() or len(word) < 2 \
+                or word in _FUNCTIONS or word in _BEFORE_PARENTHESIS:
+            continue
+        if difflib.get_close_matches(word, FORMS, n=1, cutoff=0.6):
+            continue  # a misspelt query form: _start_advice's
+        if word in _GROUP_KEYWORDS:
+            return f"{word} takes a group in braces: {word} {{ … }}, not ( … )."
+        if word in _CASTS:
+            return (f"{token.text} is not a SPARQL function; a value is converted with an XSD cast, e.g. "
+                    f"xsd:integer(?x), xsd:decimal(?x), xsd:date(?x), STR(?x) (PREFIX xsd: "
+                    f"<http://www.w3.org/2001/XMLSchema#>).")
+        close = [_ALIASES[word]] if word in _ALIASES else difflib.get_close_matches(word, _FUNCTIONS, n=1, cutoff=0.8)
+        return f"{token.text} is not a SPARQL function" + (f": did you mean {close[0]}?" if close else ".")
     return ""
