@@ -1,7 +1,8 @@
 """Hints for the mistakes people make most in a query that failed to parse: a PREFIX left out or
-misspelt, a "." missing between triples, a typo in the query form, a Turtle habit, a form-encoded
-or JSON body sent as the query, quotes or spaces from a word processor, a blank node in two
-groups. Read from tokens, not grammar: each hint is a guess, said as one, and none is given where
+misspelt, a "." missing between triples, the SELECT clause written as in SQL (commas, COUNT(*)
+without parentheses, TOP), SQL's AND/OR/LIKE, a misspelt keyword or function, a Turtle habit, a
+form-encoded or JSON body sent as the query, quotes or spaces from a word processor, a blank node
+in two groups. Read from tokens, not grammar: each hint is a guess, said as one, and none is given where
 a well-formed query could look the same.
 
 Only called once a query has failed, on the front's event loop: linear in the query's length, and
