@@ -43,11 +43,11 @@ def query_hints(query: str) -> list[str]:
         return [start]
     hints = (start, _select_clause_advice(tokens), _word_advice(tokens),
              _missing_dot_advice(query, tokens), _blank_node_advice(tokens), _lookalike_advice(query, tokens),
-             prefix_advice(query))
+             prefix_advice(query, tokens))
     return [hint for hint in hints if hint]
 
 
-def prefix_advice(query: str) -> str:
+def prefix_advice(query: str, tokens: tuple[Token, ...]) -> str:
     """The PREFIX lines the query lacks, if any (the parser's own message for an undeclared prefix
     is often about something else); for a misspelt prefix, the declared one it resembles."""
     from .._namespaces import PREFIXES
@@ -57,7 +57,7 @@ def prefix_advice(query: str) -> str:
         return ""
     # Bounded: this runs on the front's event loop, and a 64 KiB query can use thousands of prefixes.
     shown = missing[:_MOST_LISTED]
-    declared = _declared_prefixes(tokenise(query)) if len(missing) <= _MOST_LISTED else []
+    declared = _declared_prefixes(tokens) if len(missing) <= _MOST_LISTED else []
     iris = [p for p in shown if p in _SCHEMES]
     shown = [p for p in shown if p not in _SCHEMES]
     typos = {}
