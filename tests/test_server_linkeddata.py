@@ -392,6 +392,8 @@ def test_query_page_shows_the_first_rows_of_a_large_result_and_says_so(client, q
 def test_query_page_refuses_like_the_endpoint(client, query, words):
     page = client.get("/query", params={"query": query}).text
     assert 'role="alert"' in page and words in page
+    # Right under the form, before the examples: where the person who ran the query is looking.
+    assert page.index("</form>") < page.index('role="alert"') < page.index("<h2>Exemples")
 
 
 def test_query_page_with_yasgui_has_the_examples_as_tabs(dist, site, tmp_path):
