@@ -5,7 +5,8 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from territoires_lod.server._advice import evaluation_error_message, readable_parse_error, syntax_error_message
+from territoires_lod.server._advice import evaluation_error_message, nesting_depth, readable_parse_error, \
+    syntax_error_message
 
 
 # Messages in the form pyoxigraph 0.5.13 writes them (its dozen lines of Unicode ranges shortened here)
@@ -87,3 +88,8 @@ def test_an_unknown_function_is_named_with_the_cast_it_resembles():
                        "endpoint knows (it knows SPARQL 1.1's functions and the XSD casts such as xsd:integer(…)). "
                        "Did you mean xsd:integer?")
     assert evaluation_error_message("RuntimeError: something else") == "The query could not be evaluated: something else"
+
+
+def test_nesting_depth_counts_brackets_outside_strings_and_comments():
+    assert nesting_depth('SELECT * { { ?s ?p "{{{(" } FILTER((1)) } # {{{{{') == 3
+    assert nesting_depth("SELECT * {}") == 1 and nesting_depth("ASK") == 0

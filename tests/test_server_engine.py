@@ -57,6 +57,17 @@ def test_union_default_graph_and_formats(nquads):
     assert nquads  # the engine loaded named graphs
 
 
+def test_a_query_nested_deeper_than_the_parser_can_follow_is_said_so(nquads):
+    # pyoxigraph's parser overflows its stack (the worker crashes) rather than report an error.
+    deep = "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000
+
+    async def body(engine):
+        with pytest.raises(QueryEvaluationError, match="nested 5000 levels deep"):
+            await engine.execute(job(deep), timeout=10)
+        assert b'"10"' in (await engine.execute(job(COUNT), timeout=10)).body  # a new worker answers
+    run(with_engine(nquads, body))
+
+
 def test_stats_and_version(nquads):
     store, version = load_store(nquads)
     assert len(version) == 20

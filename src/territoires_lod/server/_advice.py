@@ -10,6 +10,7 @@ import logging
 import re
 
 from ._hints import query_hints
+from ._lexer import tokenise
 
 log = logging.getLogger("territoires_lod.server")
 
@@ -112,3 +113,20 @@ def evaluation_error_message(message: str) -> str:
     close = difflib.get_close_matches(iri.removeprefix(_XSD), _CASTS, n=1, cutoff=0.6) if iri.startswith(_XSD) else []
     return (f"The query calls <{iri}>, which is not a function this endpoint knows (it knows SPARQL 1.1's "
             f"functions and the XSD casts such as xsd:integer(…))." + (f" Did you mean xsd:{close[0]}?" if close else ""))
+
+
+# pyoxigraph's parser recurses once per level: past about 2,500 levels a worker's 8 MiB stack
+# overflows (a crash, not an error). Deeper than this, a crash is put down to the nesting.
+DEEPEST_NESTING = 1000
+
+
+def nesting_depth(query: str) -> int:
+    """How deep the query's braces, parentheses and brackets go (outside strings and comments)."""
+    depth = deepest = 0
+    for token in tokenise(query):
+        if token.kind == "punct" and token.text in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.kind == "punct" and token.text in "})]":
+            depth -= 1
+    return deepest

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ._advice import evaluation_error_message, syntax_error_message
+from ._advice import DEEPEST_NESTING, evaluation_error_message, nesting_depth, syntax_error_message
 from ._costs import SharedCosts, query_shape
 from ._media import ResultFormat
 from ._pool import IDLE_AFTER, IDLE_PRIVATE_BYTES, QueryPool, QueryShed, QueryTimeout, QueueTimeout, WorkerCrashed
@@ -176,6 +176,11 @@ class EmbeddedEngine:
             raise ServerBusy("Too many long queries were running at once: this one, which had run longest, "
                              "was stopped to make room. Try again shortly, or make it more selective.") from None
         except WorkerCrashed:
+            depth = nesting_depth(job.query)
+            if depth > DEEPEST_NESTING:
+                raise QueryEvaluationError(
+                    f"The query is nested {depth} levels deep (braces, parentheses or brackets), deeper than "
+                    f"the parser can follow, and stopped its worker process: flatten it.") from None
             raise QueryEvaluationError(
                 "The query stopped its worker process: it needed more memory than a query may use here, "
                 "is nested too deeply for the parser, or met a fault of the query engine (Oxigraph; the "
