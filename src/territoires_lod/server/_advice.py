@@ -36,6 +36,7 @@ _UNREPORTED = "<unreported>"
 _ANY = "any character"
 _NOT_VALID_HERE = "the query is not valid SPARQL at this point"
 
+
 def query_advice(query: str) -> str:
     """Hints for a query that failed to parse, each on its own line ('' when none applies). The
     hints are guesses from tokens: one that fails must not turn a syntax error into a 500."""

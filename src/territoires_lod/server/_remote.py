@@ -6,9 +6,10 @@ The backend's data changes when it is published again, so the engine's `version`
 ETag and result cache key) changes every `refresh` seconds, and sooner when the engine sees the
 data change: it reads the SHA-256 checksums in the catalogue graph that `territoires-lod publish`
 empties first and fills last (a named graph named by the dcat:Catalog it describes) every
-CHECKSUMS_EVERY seconds, or, for a backend without one, its number of triples every `refresh` seconds. When the version changes,
-cached answers are no longer used, clients' ETags no longer match, and the memo of whole
-responses, which reads the version before each lookup (`version_changes`), forgets what it held.
+CHECKSUMS_EVERY seconds, or, for a backend without one, its number of triples every `refresh`
+seconds. When the version changes, cached answers are no longer used, clients' ETags no longer
+match, and the memo of whole responses, which reads the version before each lookup
+(`version_changes`), forgets what it held.
 Answers carry a max-age no longer than `refresh` (see _serve.py).
 """
 
