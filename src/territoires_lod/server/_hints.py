@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from ._lexer import FORMS, Token, tokenise, undeclared_prefixes
+from ._lexer import FORMS, Token, prefixes, tokenise
 
 # Characters a word processor or a web page puts in for SPARQL's own, outside strings.
 _LOOKALIKES = {
@@ -43,21 +43,22 @@ def query_hints(query: str) -> list[str]:
         return [start]
     hints = (start, _select_clause_advice(tokens), _word_advice(tokens),
              _missing_dot_advice(query, tokens), _blank_node_advice(tokens), _lookalike_advice(query, tokens),
-             prefix_advice(query, tokens))
+             prefix_advice(query))
     return [hint for hint in hints if hint]
 
 
-def prefix_advice(query: str, tokens: tuple[Token, ...]) -> str:
+def prefix_advice(query: str) -> str:
     """The PREFIX lines the query lacks, if any (the parser's own message for an undeclared prefix
     is often about something else); for a misspelt prefix, the declared one it resembles."""
     from .._namespaces import PREFIXES
 
-    missing = undeclared_prefixes(query)
+    declared, used = prefixes(query)
+    missing = [prefix for prefix in used if prefix not in declared]
     if not missing:
         return ""
     # Bounded: this runs on the front's event loop, and a 64 KiB query can use thousands of prefixes.
     shown = missing[:_MOST_LISTED]
-    declared = _declared_prefixes(tokens) if len(missing) <= _MOST_LISTED else []
+    declared = declared if len(missing) <= _MOST_LISTED else []
     iris = [p for p in shown if p in _SCHEMES]
     shown = [p for p in shown if p not in _SCHEMES]
     typos = {}
@@ -81,11 +82,6 @@ def prefix_advice(query: str, tokens: tuple[Token, ...]) -> str:
         sentences.append("(This endpoint holds the Territoires d'industrie data, not Wikidata: ask Wikidata's own "
                          "endpoint, https://query.wikidata.org/sparql, for its statements.)")
     return " ".join(sentences)
-
-
-def _declared_prefixes(tokens: tuple[Token, ...]) -> list[str]:
-    return [tokens[i + 1].text.split(":", 1)[0] for i in range(len(tokens) - 1)
-            if tokens[i].kind == "word" and tokens[i].text.upper() == "PREFIX" and tokens[i + 1].kind == "pname"]
 
 
 def _start_advice(tokens: tuple[Token, ...]) -> str:

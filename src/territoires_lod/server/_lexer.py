@@ -117,7 +117,13 @@ def tokenise(text: str) -> tuple[Token, ...]:
 
 def undeclared_prefixes(text: str) -> list[str]:
     """The prefixes that prefixed names use without a PREFIX declaration, in order of first use."""
-    declared: set[str] = set()
+    declared, used = prefixes(text)
+    return [prefix for prefix in used if prefix not in declared]
+
+
+def prefixes(text: str) -> tuple[list[str], list[str]]:
+    """The prefixes PREFIX declares, and those prefixed names use, each in order of first sight."""
+    declared: dict[str, None] = {}
     used: dict[str, None] = {}
     after_prefix = False
     for kind, value, start in _scan(text):
@@ -125,11 +131,11 @@ def undeclared_prefixes(text: str) -> list[str]:
         if kind == "pname" and not text.startswith("//", start + len(value)):
             prefix = value.split(":", 1)[0]
             if after_prefix:
-                declared.add(prefix)
+                declared.setdefault(prefix, None)
             else:
                 used.setdefault(prefix, None)
         after_prefix = kind == "word" and value.upper() == "PREFIX"
-    return [prefix for prefix in used if prefix not in declared]
+    return list(declared), list(used)
 
 
 def analyse(text: str) -> Analysis:
