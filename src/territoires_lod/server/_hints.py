@@ -53,7 +53,8 @@ def prefix_advice(query: str) -> str:
     from .._namespaces import PREFIXES
 
     declared, used = prefixes(query)
-    missing = [prefix for prefix in used if prefix not in declared]
+    known = set(declared)
+    missing = [prefix for prefix in used if prefix not in known]
     if not missing:
         return ""
     # Bounded: this runs on the front's event loop, and a 64 KiB query can use thousands of prefixes.

@@ -118,7 +118,8 @@ def tokenise(text: str) -> tuple[Token, ...]:
 def undeclared_prefixes(text: str) -> list[str]:
     """The prefixes that prefixed names use without a PREFIX declaration, in order of first use."""
     declared, used = prefixes(text)
-    return [prefix for prefix in used if prefix not in declared]
+    known = set(declared)
+    return [prefix for prefix in used if prefix not in known]
 
 
 def prefixes(text: str) -> tuple[list[str], list[str]]:
